@@ -1,0 +1,91 @@
+//! `streampin apply`: write the verified plan. Each file is written atomically
+//! (a temporary file in the same directory, then rename), keeps its permissions,
+//! and is written only if it still holds the bytes the plan was made from.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::ExitStatus;
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::plan::{self, FilePlan};
+use crate::report::{Format, Printer, github, human, json};
+use crate::settings::Settings;
+
+/// Run `apply`.
+pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let mut plan = plan::build(&settings.plan)?;
+    let mut written = 0;
+    let mut failures = Vec::new();
+    for f in &plan.files {
+        match write_file(f) {
+            Ok(()) => written += 1,
+            Err(e) => failures.push(Diagnostic::new(
+                Code::WriteFailed,
+                &f.display,
+                (1, 1),
+                format!("not written: {e:#}"),
+            )),
+        }
+    }
+    if !failures.is_empty() {
+        let failed: Vec<String> = failures.iter().map(|d| d.file.clone()).collect();
+        plan.changes.retain(|c| !failed.contains(&c.file));
+        plan.files.retain(|f| !failed.contains(&f.display));
+        plan.summary.errors += failures.len();
+        plan.diagnostics.extend(failures);
+        plan.diagnostics
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        plan.summary.changes = plan.changes.len();
+        plan.summary.files_changed = plan.files.len();
+    }
+    let mut p = Printer::new(settings.color);
+    let color = p.err.current_choice() != anstream::ColorChoice::Never;
+    match settings.format {
+        Format::Json => p.print(&json::report(&plan))?,
+        Format::Github => p.print(&github::report(&plan, "notice"))?,
+        Format::Text | Format::Diff => {
+            p.eprint(&human::diagnostics(&plan.diagnostics, color))?;
+            p.eprint(&human::summary(
+                &plan,
+                &format!("rewritten ({written} written)"),
+            ))?;
+        }
+    }
+    p.flush()?;
+    let errors = plan
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error);
+    Ok(if errors {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Write one file atomically if it is unchanged since it was read.
+pub fn write_file(f: &FilePlan) -> anyhow::Result<()> {
+    let current = fs::read(&f.path).with_context(|| format!("re-reading {}", f.display))?;
+    if current != f.old.as_bytes() {
+        anyhow::bail!("the file changed since it was read");
+    }
+    let meta = fs::metadata(&f.path)?;
+    let dir = f
+        .path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".streampin-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    tmp.write_all(f.new.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    fs::set_permissions(tmp.path(), meta.permissions())?;
+    tmp.persist(&f.path).map_err(|e| e.error)?;
+    Ok(())
+}

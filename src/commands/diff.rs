@@ -1,0 +1,30 @@
+//! `streampin diff`: the unified diff of what `apply` would write.
+
+use crate::ExitStatus;
+use crate::plan;
+use crate::report::{Format, Printer, diff, github, human, json};
+use crate::settings::Settings;
+
+/// Run `diff`.
+pub fn run(settings: &Settings, exit_code: bool) -> anyhow::Result<ExitStatus> {
+    let plan = plan::build(&settings.plan)?;
+    let mut p = Printer::new(settings.color);
+    match settings.format {
+        Format::Json => p.print(&json::report(&plan))?,
+        Format::Github => p.print(&github::report(&plan, "notice"))?,
+        Format::Diff | Format::Text => {
+            let color = p.color;
+            p.print(&diff::render_all(&plan.files, color))?;
+            let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;
+            p.eprint(&human::diagnostics(&plan.diagnostics, ecolor))?;
+        }
+    }
+    p.flush()?;
+    Ok(
+        if plan.has_errors() || (exit_code && !plan.changes.is_empty()) {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Success
+        },
+    )
+}

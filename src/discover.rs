@@ -1,0 +1,376 @@
+//! Discovery and reading: walk the roots (honouring `.gitignore`, `.ignore` and
+//! `--exclude`), find each file's kustomization namespace, and read files as text
+//! with the checks a hostile tree needs (size, binary, UTF-8, permissions, links).
+//!
+//! One of the three places that do I/O. It knows nothing of triggers.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::diag::{Code, Diagnostic};
+use crate::manifest::Inherited;
+use crate::manifest::yaml;
+use crate::source::SourceFile;
+
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileEntry {
+    /// Path as displayed (relative to the current directory when possible).
+    pub display: String,
+    /// Path to read and write.
+    pub path: PathBuf,
+    /// Read only for ImageStream snapshots (`--snapshots`), never rewritten.
+    pub snapshot_only: bool,
+    /// Namespace inherited from a kustomization file: (namespace, file).
+    pub kustomization: Option<(String, String)>,
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files, sorted by display path.
+    pub files: Vec<FileEntry>,
+    /// Problems met while walking (loops, unreadable directories, links).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Options for discovery.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoverOptions {
+    /// Roots to scan (files or directories).
+    pub paths: Vec<PathBuf>,
+    /// Extra snapshot roots.
+    pub snapshots: Vec<PathBuf>,
+    /// Globs of paths to skip.
+    pub exclude: Vec<String>,
+}
+
+const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Walk every root and return the files in a sorted, deterministic order.
+pub fn discover(opts: &DiscoverOptions) -> anyhow::Result<Discovery> {
+    let exclude = build_globs(&opts.exclude)?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let mut out = Discovery::default();
+    let mut canonical_roots = Vec::new();
+    for root in opts.paths.iter().chain(&opts.snapshots) {
+        if fs::symlink_metadata(root).is_err() {
+            bail!("path `{}` does not exist", root.display());
+        }
+        canonical_roots.push(fs::canonicalize(root).unwrap_or_else(|_| root.clone()));
+    }
+    let mut kust = KustomizationCache::default();
+    for (roots, snapshot_only) in [(&opts.paths, false), (&opts.snapshots, true)] {
+        for root in roots {
+            walk_root(
+                root,
+                snapshot_only,
+                &exclude,
+                &cwd,
+                &canonical_roots,
+                &mut kust,
+                &mut out,
+            )?;
+        }
+    }
+    out.files.sort();
+    // A file reached twice keeps its first (non-snapshot) entry.
+    out.files.sort_by(|a, b| {
+        a.display
+            .cmp(&b.display)
+            .then(a.snapshot_only.cmp(&b.snapshot_only))
+    });
+    out.files.dedup_by(|b, a| a.display == b.display);
+    Ok(out)
+}
+
+fn build_globs(patterns: &[String]) -> anyhow::Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).with_context(|| format!("invalid --exclude glob `{p}`"))?);
+        // `dir` also excludes everything under it.
+        if !p.ends_with("/**") {
+            b.add(Glob::new(&format!("{}/**", p.trim_end_matches('/')))?);
+        }
+    }
+    Ok(b.build()?)
+}
+
+fn excluded(set: &GlobSet, path: &Path, root: &Path) -> bool {
+    if set.is_empty() {
+        return false;
+    }
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let clean = path.strip_prefix("./").unwrap_or(path);
+    set.is_match(rel) || set.is_match(clean) || path.file_name().is_some_and(|n| set.is_match(n))
+}
+
+/// The path as shown: relative to the current directory when it is below it.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let shown = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path.strip_prefix("./").unwrap_or(path)
+    };
+    let s = shown.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".into() } else { s }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_root(
+    root: &Path,
+    snapshot_only: bool,
+    exclude: &GlobSet,
+    cwd: &Path,
+    canonical_roots: &[PathBuf],
+    kust: &mut KustomizationCache,
+    out: &mut Discovery,
+) -> anyhow::Result<()> {
+    let meta = fs::metadata(root);
+    if meta.as_ref().is_ok_and(|m| !m.is_dir()) {
+        // An explicit file is read whatever its name, and even if ignored.
+        let dir = root.parent().unwrap_or(Path::new(""));
+        out.files.push(FileEntry {
+            display: display_path(root, cwd),
+            path: root.to_path_buf(),
+            snapshot_only,
+            kustomization: kust.lookup(dir, dir, cwd),
+        });
+        return Ok(());
+    }
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(true)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry({
+            let exclude = exclude.clone();
+            let root = root.to_path_buf();
+            move |e| {
+                let git_dir = e.file_type().is_some_and(|t| t.is_dir()) && e.file_name() == ".git";
+                !git_dir && !excluded(&exclude, e.path(), &root)
+            }
+        })
+        .build();
+    let mut linked_dirs: Vec<PathBuf> = Vec::new();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                out.diagnostics.push(walk_error(&err, cwd));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        let through_link =
+            entry.path_is_symlink() || linked_dirs.iter().any(|d| path.starts_with(d));
+        if through_link {
+            let inside = fs::canonicalize(path)
+                .map(|c| canonical_roots.iter().any(|r| c.starts_with(r)))
+                .unwrap_or(false);
+            if !inside {
+                if is_dir || has_wanted_name(path) {
+                    out.diagnostics.push(Diagnostic::new(
+                        Code::SymlinkOutside,
+                        &display_path(path, cwd),
+                        (1, 1),
+                        "a symbolic link to a place outside the scanned paths; not followed".into(),
+                    ));
+                }
+                continue;
+            }
+            if is_dir && entry.path_is_symlink() {
+                linked_dirs.push(path.to_path_buf());
+            }
+        }
+        if is_dir || !has_wanted_name(path) {
+            continue;
+        }
+        let dir = path.parent().unwrap_or(root);
+        out.files.push(FileEntry {
+            display: display_path(path, cwd),
+            path: path.to_path_buf(),
+            snapshot_only,
+            kustomization: kust.lookup(dir, root, cwd),
+        });
+    }
+    Ok(())
+}
+
+fn has_wanted_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+fn walk_error(err: &ignore::Error, cwd: &Path) -> Diagnostic {
+    // Unwrap the path and line wrappers to find what happened and where.
+    let mut path: Option<PathBuf> = None;
+    let mut cur = err;
+    loop {
+        match cur {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert(p.clone());
+                cur = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                cur = err;
+            }
+            _ => break,
+        }
+    }
+    match cur {
+        ignore::Error::Loop { child, ancestor } => Diagnostic::new(
+            Code::SymlinkLoop,
+            &display_path(child, cwd),
+            (1, 1),
+            format!(
+                "symbolic link loop: `{}` leads back to `{}`; not followed",
+                display_path(child, cwd),
+                display_path(ancestor, cwd)
+            ),
+        ),
+        other => Diagnostic::new(
+            Code::FileUnreadable,
+            &path
+                .map(|p| display_path(&p, cwd))
+                .unwrap_or_else(|| ".".into()),
+            (1, 1),
+            format!("cannot read: {other}"),
+        ),
+    }
+}
+
+/// Finds the nearest kustomization file's `namespace:` for a directory.
+#[derive(Default)]
+struct KustomizationCache {
+    by_dir: HashMap<PathBuf, Option<(String, String)>>,
+}
+
+impl KustomizationCache {
+    /// Nearest kustomization namespace from `dir` up to `root` (inclusive).
+    fn lookup(&mut self, dir: &Path, root: &Path, cwd: &Path) -> Option<(String, String)> {
+        if let Some(hit) = self.by_dir.get(dir) {
+            return hit.clone();
+        }
+        let mut found = None;
+        for name in KUSTOMIZATION_FILES {
+            let candidate = dir.join(name);
+            if let Ok(text) = fs::read_to_string(&candidate)
+                && let Some(ns) = kustomization_namespace(&text)
+            {
+                found = Some((ns, display_path(&candidate, cwd)));
+                break;
+            }
+        }
+        if found.is_none()
+            && dir != root
+            && !dir.as_os_str().is_empty()
+            && let Some(parent) = dir.parent()
+            && (parent.starts_with(root) || root.as_os_str().is_empty() || root == Path::new("."))
+        {
+            found = self.lookup(parent, root, cwd);
+        }
+        self.by_dir.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+}
+
+fn kustomization_namespace(text: &str) -> Option<String> {
+    let docs = yaml::parse(text).ok()?;
+    let root = docs.first()?;
+    let ns = root.root.get_in(root, "namespace")?.as_str()?;
+    (!ns.is_empty()).then(|| ns.to_string())
+}
+
+/// Limits applied when reading a file.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    /// Largest file read, in bytes.
+    pub max_file_size: u64,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_file_size: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// Read one file as text, or say why not.
+pub fn read(entry: &FileEntry, limits: ReadLimits) -> Result<SourceFile, Diagnostic> {
+    let fail = |code: Code, pos: (usize, usize), msg: String| {
+        Diagnostic::new(code, &entry.display, pos, msg)
+    };
+    let meta = fs::metadata(&entry.path)
+        .map_err(|e| fail(Code::FileUnreadable, (1, 1), format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail(
+            Code::FileUnreadable,
+            (1, 1),
+            "not a regular file (a FIFO, socket or device); not read".into(),
+        ));
+    }
+    if meta.len() > limits.max_file_size {
+        return Err(fail(
+            Code::FileTooLarge,
+            (1, 1),
+            format!(
+                "the file is {} bytes, over the limit of {} bytes; not read",
+                meta.len(),
+                limits.max_file_size
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    fs::File::open(&entry.path)
+        .and_then(|f| f.take(limits.max_file_size + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(Code::FileUnreadable, (1, 1), format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > limits.max_file_size {
+        return Err(fail(
+            Code::FileTooLarge,
+            (1, 1),
+            "the file grew over the size limit while being read".into(),
+        ));
+    }
+    if let Some(nul) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
+        let (line, col) = crate::source::line_col_of(&String::from_utf8_lossy(&bytes[..nul]), nul);
+        return Err(fail(
+            Code::FileBinary,
+            (line, col),
+            "binary data (a NUL byte); not read".into(),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        fail(
+            Code::FileNotUtf8,
+            crate::source::line_col_of(valid, at),
+            "not valid UTF-8; not read (streampin never rewrites a file it cannot read exactly)"
+                .into(),
+        )
+    })?;
+    Ok(SourceFile::new(
+        entry.display.clone(),
+        entry.path.clone(),
+        text,
+    ))
+}
+
+/// The namespaces a file inherits, for `manifest::objects`.
+pub fn inherited(entry: &FileEntry, flag: Option<&str>) -> Inherited {
+    Inherited {
+        kustomization: entry.kustomization.clone(),
+        flag: flag.map(str::to_string),
+    }
+}

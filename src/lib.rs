@@ -1,0 +1,72 @@
+//! streampin evaluates OpenShift image triggers offline and pins the images they
+//! name in a GitOps tree, changing nothing but the image scalars.
+//!
+//! The pipeline is a chain of plain data handoffs:
+//! `discover → SourceFile → manifest (span tree) → trigger::eval → Plan → report`.
+//! Only `discover` (reading) and `commands::apply` (writing) do I/O; everything in
+//! between is pure.
+//!
+//! # Limitations
+//!
+//! - An image field that is an alias (`*img`), carries an anchor, or is a block
+//!   scalar of more than one line is reported and never edited.
+//! - The annotation decoder follows Go's `encoding/json`, except that a JSON
+//!   string holding a lone UTF-16 surrogate escape is rejected (Go substitutes
+//!   U+FFFD), and unknown values nested deeper than 128 levels are rejected.
+#![warn(missing_docs)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod discover;
+pub mod edit;
+pub mod fieldpath;
+pub mod image_ref;
+pub mod imagestream;
+pub mod manifest;
+pub mod plan;
+pub mod report;
+pub mod settings;
+pub mod source;
+pub mod trigger;
+
+pub use manifest::write;
+
+use cli::{Cli, Command};
+use report::Format;
+use settings::Settings;
+
+/// How the process ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing to report.
+    Success,
+    /// Something would change, or an error finding.
+    Findings,
+    /// streampin could not do its job.
+    Failure,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Failure => 2,
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Diff(a) => {
+            commands::diff::run(&Settings::resolve(&a.scan, Format::Diff), a.exit_code)
+        }
+        Command::Apply(a) => commands::apply::run(&Settings::resolve(&a, Format::Text)),
+        Command::Check(a) => commands::check::run(&Settings::resolve(&a, Format::Text)),
+        Command::Triggers(a) => commands::triggers::run(&Settings::resolve(&a, Format::Text)),
+    }
+}

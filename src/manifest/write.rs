@@ -1,0 +1,256 @@
+//! Turning "this node should hold this value" into an `Edit` that keeps the
+//! file's style: the scalar's quoting, a one-line block scalar's header, the
+//! indentation and line endings of siblings for an inserted key.
+//!
+//! Produces edits; never applies them (that is `edit`).
+
+use crate::edit::Edit;
+use crate::manifest::yaml::{Node, NodeKind, Style};
+
+/// Why a node cannot be rewritten without changing more than its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotEditable(pub String);
+
+/// An edit that makes the scalar `node` hold `value`, in the node's own style.
+pub fn set_scalar(src: &str, node: &Node<'_>, value: &str) -> Result<Edit, NotEditable> {
+    let token = src.get(node.span.clone()).unwrap_or_default();
+    let (old, style) = match &node.kind {
+        NodeKind::Alias(_) => {
+            return Err(NotEditable(format!(
+                "the value is the alias `{token}`; changing it would mean changing the anchor it shares, so it is left alone"
+            )));
+        }
+        NodeKind::Scalar { value, style, .. } => (value, *style),
+        _ => return Err(NotEditable("the value is not a scalar".into())),
+    };
+    if node.anchor != 0 {
+        return Err(NotEditable(
+            "the value carries an anchor (`&…`) that aliases may share, so it is left alone".into(),
+        ));
+    }
+    if value.contains(['\n', '\r']) {
+        return Err(NotEditable("the new value spans lines".into()));
+    }
+    let range = node.span.clone();
+    let text = match style {
+        Style::Plain if range.is_empty() => {
+            // `image:` with nothing after it: the empty scalar sits at the colon.
+            let rest = &src[range.start..];
+            let (at, space) = if rest.starts_with(": ") {
+                (range.start + 2, "")
+            } else if rest.starts_with(':') {
+                (range.start + 1, " ")
+            } else {
+                (range.start, "")
+            };
+            return Ok(Edit::insert(
+                at,
+                format!("{space}{}", plain_or_double(value)),
+            ));
+        }
+        Style::Plain => plain_or_double(value),
+        Style::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
+        Style::DoubleQuoted => double_quoted(value),
+        Style::Literal | Style::Folded => {
+            let content = old.as_ref();
+            if content.contains('\n') || content.is_empty() || !token.starts_with(content) {
+                return Err(NotEditable(
+                    "the value is a block scalar of more than one line (or with a kept final newline); rewrite it as one line".into(),
+                ));
+            }
+            if value.starts_with([' ', '\t']) || value.is_empty() {
+                return Err(NotEditable(
+                    "the new value cannot be written in a block scalar".into(),
+                ));
+            }
+            return Ok(Edit::replace(
+                src,
+                range.start..range.start + content.len(),
+                value,
+            ));
+        }
+    };
+    Ok(Edit::replace(src, range, text))
+}
+
+/// An edit that inserts `key: value` into the mapping `map`, before its first
+/// key, with the first key's indentation (block) or as a flow entry.
+pub fn insert_entry(
+    src: &str,
+    map: &Node<'_>,
+    key: &str,
+    value: &str,
+) -> Result<Edit, NotEditable> {
+    let NodeKind::Map { entries, flow } = &map.kind else {
+        return Err(NotEditable("the container is not a mapping".into()));
+    };
+    if map.anchor != 0 {
+        return Err(NotEditable(
+            "the container mapping carries an anchor that aliases may share".into(),
+        ));
+    }
+    let Some((first_key, _)) = entries.first() else {
+        if *flow && src.get(map.span.start..map.span.start + 1) == Some("{") {
+            return Ok(Edit::insert(
+                map.span.start + 1,
+                format!("{key}: {}", plain_or_double(value)),
+            ));
+        }
+        return Err(NotEditable("the container mapping is empty".into()));
+    };
+    let json_style = first_key.style() == Some(Style::DoubleQuoted);
+    let entry = if json_style {
+        format!("{}: {}", double_quoted(key), double_quoted(value))
+    } else {
+        format!("{key}: {}", plain_or_double(value))
+    };
+    let at = first_key.span.start;
+    if *flow {
+        return Ok(Edit::insert(at, format!("{entry}, ")));
+    }
+    let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &src[line_start..at];
+    let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
+    if !prefix.chars().all(|c| c == ' ' || c == '-') {
+        return Err(NotEditable(
+            "the container mapping's first key does not start its line".into(),
+        ));
+    }
+    let eol = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let indent = " ".repeat(prefix.chars().count());
+    Ok(Edit::insert(at, format!("{entry}{eol}{indent}")))
+}
+
+/// Write `v` plain when YAML reads it back as the same string, else double-quoted.
+pub fn plain_or_double(v: &str) -> String {
+    if plain_safe(v) {
+        v.to_string()
+    } else {
+        double_quoted(v)
+    }
+}
+
+/// Whether `v` can be written as a plain scalar, in block or flow context, and
+/// read back as the same string.
+pub fn plain_safe(v: &str) -> bool {
+    let Some(first) = v.chars().next() else {
+        return false;
+    };
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+        return false;
+    }
+    if v.ends_with(char::is_whitespace) || v.ends_with(':') {
+        return false;
+    }
+    if v.contains(": ") || v.contains(" #") || v.contains([',', '[', ']', '{', '}']) {
+        return false;
+    }
+    if v.chars().any(|c| c.is_control() || c == '\u{feff}') {
+        return false;
+    }
+    // Anything YAML would resolve to a non-string.
+    let lower = v.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+    ) {
+        return false;
+    }
+    if v.parse::<f64>().is_ok()
+        || lower.starts_with("0x")
+        || lower.starts_with("0o")
+        || lower.starts_with(".")
+    {
+        return false;
+    }
+    true
+}
+
+/// A double-quoted YAML scalar.
+pub fn double_quoted(v: &str) -> String {
+    let mut s = String::with_capacity(v.len() + 2);
+    s.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\t' => s.push_str("\\t"),
+            c if c.is_control() => s.push_str(&format!("\\u{:04x}", c as u32)),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::apply;
+    use crate::manifest::yaml::parse;
+
+    fn rewrite(src: &str, v: &str) -> Result<String, NotEditable> {
+        let docs = parse(src).unwrap();
+        let n = docs[0].root.get("image").unwrap();
+        let e = set_scalar(src, n, v)?;
+        Ok(apply(src, &[e]).unwrap())
+    }
+
+    #[test]
+    fn keeps_styles() {
+        assert_eq!(
+            rewrite("image: a\n", "b@sha256:1").unwrap(),
+            "image: b@sha256:1\n"
+        );
+        assert_eq!(
+            rewrite("image: 'a' # c\n", "it's").unwrap(),
+            "image: 'it''s' # c\n"
+        );
+        assert_eq!(rewrite("image: \" \"\n", "b").unwrap(), "image: \"b\"\n");
+        assert_eq!(
+            rewrite("image: >-\n  a\nx: 1\n", "bb").unwrap(),
+            "image: >-\n  bb\nx: 1\n"
+        );
+        assert_eq!(rewrite("image:\nx: 1\n", "b").unwrap(), "image: b\nx: 1\n");
+        assert_eq!(rewrite("image: ~\n", "b").unwrap(), "image: b\n");
+        assert_eq!(rewrite("image: \nx: 1\n", "b").unwrap(), "image: b\nx: 1\n");
+    }
+
+    #[test]
+    fn refuses_shared_and_multiline() {
+        assert!(rewrite("x: &a v\nimage: *a\n", "b").is_err());
+        assert!(rewrite("image: &a v\n", "b").is_err());
+        assert!(rewrite("image: |\n  a\n  b\n", "b").is_err());
+    }
+
+    #[test]
+    fn inserts_with_sibling_indentation() {
+        let src = "containers:\n  - name: web\r\n    ports: []\r\n";
+        let docs = parse(src).unwrap();
+        let c = &docs[0].root.get("containers").unwrap().items()[0];
+        let e = insert_entry(src, c, "image", "x").unwrap();
+        assert_eq!(
+            apply(src, &[e]).unwrap(),
+            "containers:\n  - image: x\r\n    name: web\r\n    ports: []\r\n"
+        );
+        let src = "{\"containers\": [{\"name\": \"web\"}]}";
+        let docs = parse(src).unwrap();
+        let c = &docs[0].root.get("containers").unwrap().items()[0];
+        let e = insert_entry(src, c, "image", "x").unwrap();
+        assert_eq!(
+            apply(src, &[e]).unwrap(),
+            "{\"containers\": [{\"image\": \"x\", \"name\": \"web\"}]}"
+        );
+    }
+
+    #[test]
+    fn plain_safety() {
+        assert!(plain_safe("quay.io/a/b@sha256:0123"));
+        assert!(!plain_safe("a: b"));
+        assert!(!plain_safe("123"));
+        assert!(!plain_safe("-x"));
+        assert!(!plain_safe(""));
+    }
+}

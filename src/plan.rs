@@ -1,0 +1,406 @@
+//! The `Plan`: every change, diagnostic and trigger row of one run, built by one
+//! pipeline that every command shares:
+//! `discover → read → parse → index snapshots → evaluate each file → verify → Plan`.
+//!
+//! Files are evaluated independently (in parallel) once the snapshots are indexed;
+//! results are sorted, so the output never depends on thread count. A file's
+//! edits are kept only if they verify: the new text re-parses, nothing but the
+//! intended scalars changed, and evaluating it again changes nothing.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::discover::{self, DiscoverOptions, FileEntry, ReadLimits};
+use crate::edit;
+use crate::imagestream::{ImageStream, Index};
+use crate::manifest::yaml::{self, Document, Node, NodeKind};
+use crate::manifest::{self, Manifest};
+use crate::source::SourceFile;
+use crate::trigger::eval::{self, Context, EvalSettings};
+use crate::trigger::{Change, TriggerRow};
+
+/// Everything a run needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct PlanSettings {
+    /// What to walk.
+    pub discover: DiscoverOptions,
+    /// `--namespace`.
+    pub namespace: Option<String>,
+    /// Evaluation settings.
+    pub eval: EvalSettings,
+    /// Read limits.
+    pub read: ReadLimits,
+}
+
+/// One file that changes.
+#[derive(Debug, Clone)]
+pub struct FilePlan {
+    /// Display path.
+    pub display: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    /// The text as read.
+    pub old: String,
+    /// The verified new text.
+    pub new: String,
+}
+
+/// Counts for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Files read.
+    pub files_scanned: usize,
+    /// Kubernetes objects found.
+    pub objects: usize,
+    /// Triggers found.
+    pub triggers: usize,
+    /// Image fields that change.
+    pub changes: usize,
+    /// Files that change.
+    pub files_changed: usize,
+    /// Error findings.
+    pub errors: usize,
+    /// Warning findings.
+    pub warnings: usize,
+}
+
+/// The result of evaluating a tree.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Files that change, sorted by path.
+    pub files: Vec<FilePlan>,
+    /// Every change, sorted by file and position.
+    pub changes: Vec<Change>,
+    /// Every finding, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every trigger, sorted.
+    pub rows: Vec<TriggerRow>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl Plan {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.summary.errors > 0
+    }
+}
+
+/// Run the pipeline over the tree the settings describe.
+pub fn build(settings: &PlanSettings) -> anyhow::Result<Plan> {
+    let found = discover::discover(&settings.discover)?;
+    let mut diagnostics = found.diagnostics;
+    let reads: Vec<(FileEntry, Result<SourceFile, Diagnostic>)> = found
+        .files
+        .into_par_iter()
+        .map(|e| {
+            let r = discover::read(&e, settings.read);
+            (e, r)
+        })
+        .collect();
+    let mut entries = Vec::new();
+    let mut sources = Vec::new();
+    for (e, r) in reads {
+        match r {
+            Ok(s) => {
+                entries.push(e);
+                sources.push(s);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    Ok(build_from_sources(
+        &entries,
+        &sources,
+        settings,
+        diagnostics,
+    ))
+}
+
+/// The pipeline after reading: parse, index, evaluate, verify.
+pub fn build_from_sources(
+    entries: &[FileEntry],
+    sources: &[SourceFile],
+    settings: &PlanSettings,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Plan {
+    let parsed: Vec<Result<Vec<Document<'_>>, yaml::YamlError>> =
+        sources.par_iter().map(|s| yaml::parse(&s.text)).collect();
+    let ns_flag = settings.namespace.as_deref();
+
+    // Snapshots are indexed once, in path order.
+    let mut index = Index::default();
+    let mut objects = 0;
+    for ((entry, source), docs) in entries.iter().zip(sources).zip(&parsed) {
+        let docs = match docs {
+            Ok(d) => d,
+            Err(e) => {
+                diagnostics.push(Diagnostic::new(
+                    Code::YamlInvalid,
+                    &source.display,
+                    source.line_col(e.offset),
+                    format!("{}; nothing in this file is read or changed", e.message),
+                ));
+                continue;
+            }
+        };
+        let inherited = discover::inherited(entry, ns_flag);
+        for m in manifest::objects(docs, &inherited) {
+            if !entry.snapshot_only {
+                objects += 1;
+            }
+            if is_imagestream(&m) {
+                let pos = source.line_col(m.node.span.start);
+                index.add(
+                    ImageStream::from_manifest(&m),
+                    &source.display,
+                    pos,
+                    &mut diagnostics,
+                );
+            }
+        }
+    }
+
+    let results: Vec<FileResult> = entries
+        .par_iter()
+        .zip(sources.par_iter())
+        .zip(parsed.par_iter())
+        .filter_map(|((entry, source), docs)| {
+            let docs = docs.as_ref().ok()?;
+            if entry.snapshot_only {
+                return None;
+            }
+            Some(evaluate_file(entry, source, docs, &index, settings))
+        })
+        .collect();
+
+    let mut plan = Plan::default();
+    for r in results {
+        diagnostics.extend(r.diagnostics);
+        plan.rows.extend(r.rows);
+        plan.changes.extend(r.changes);
+        if let Some(f) = r.file {
+            plan.files.push(f);
+        }
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+    plan.files.sort_by(|a, b| a.display.cmp(&b.display));
+    plan.changes
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    plan.rows
+        .sort_by(|a, b| (&a.file, a.line, a.index).cmp(&(&b.file, b.line, b.index)));
+    plan.summary = Summary {
+        files_scanned: sources.len(),
+        objects,
+        triggers: plan.rows.len(),
+        changes: plan.changes.len(),
+        files_changed: plan.files.len(),
+        errors: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        warnings: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count(),
+    };
+    plan.diagnostics = diagnostics;
+    plan
+}
+
+fn is_imagestream(m: &Manifest<'_, '_>) -> bool {
+    m.id.kind == "ImageStream"
+        && matches!(m.id.api_version.as_str(), "image.openshift.io/v1" | "v1")
+}
+
+struct FileResult {
+    changes: Vec<Change>,
+    diagnostics: Vec<Diagnostic>,
+    rows: Vec<TriggerRow>,
+    file: Option<FilePlan>,
+}
+
+/// Evaluate every object of one file (pure, given the index).
+fn evaluate_objects(
+    source: &SourceFile,
+    docs: &[Document<'_>],
+    inherited: &manifest::Inherited,
+    index: &Index,
+    settings: &PlanSettings,
+) -> (Vec<Change>, Vec<Diagnostic>, Vec<TriggerRow>) {
+    let ctx = Context {
+        file: source,
+        index,
+        settings: &settings.eval,
+    };
+    let mut changes = Vec::new();
+    let mut diags = Vec::new();
+    let mut rows = Vec::new();
+    for m in manifest::objects(docs, inherited) {
+        let ev = eval::evaluate_annotation(&ctx, &m);
+        changes.extend(ev.changes);
+        diags.extend(ev.diagnostics);
+        rows.extend(ev.rows);
+    }
+    (changes, diags, rows)
+}
+
+fn evaluate_file(
+    entry: &FileEntry,
+    source: &SourceFile,
+    docs: &[Document<'_>],
+    index: &Index,
+    settings: &PlanSettings,
+) -> FileResult {
+    let inherited = discover::inherited(entry, settings.namespace.as_deref());
+    let (mut changes, mut diagnostics, rows) =
+        evaluate_objects(source, docs, &inherited, index, settings);
+    let mut file = None;
+    if !changes.is_empty() {
+        match splice_and_verify(source, docs, &changes, &inherited, index, settings) {
+            Ok(new) => {
+                file = Some(FilePlan {
+                    display: source.display.clone(),
+                    path: source.path.clone(),
+                    old: source.text.clone(),
+                    new,
+                });
+            }
+            Err(why) => {
+                diagnostics.push(Diagnostic::new(
+                    Code::EditUnverified,
+                    &source.display,
+                    source.line_col(changes[0].anchor_offset),
+                    format!(
+                        "the edits for this file did not verify ({why}); the file is left as it is"
+                    ),
+                ));
+                changes.clear();
+            }
+        }
+    }
+    FileResult {
+        changes,
+        diagnostics,
+        rows,
+        file,
+    }
+}
+
+/// Apply the changes' edits and prove the result is what was intended.
+fn splice_and_verify(
+    source: &SourceFile,
+    docs: &[Document<'_>],
+    changes: &[Change],
+    inherited: &manifest::Inherited,
+    index: &Index,
+    settings: &PlanSettings,
+) -> Result<String, String> {
+    let edits: Vec<edit::Edit> = changes.iter().map(|c| c.edit.clone()).collect();
+    let new = edit::apply(&source.text, &edits).map_err(|e| e.to_string())?;
+    let new_docs =
+        yaml::parse(&new).map_err(|e| format!("the new text does not parse: {}", e.message))?;
+    if new_docs.len() != docs.len() {
+        return Err("the number of documents changed".into());
+    }
+    let mut expect = Expectations::default();
+    for c in changes {
+        if c.inserts_key {
+            expect
+                .inserted
+                .insert(c.anchor_offset, ("image", c.new.as_str()));
+        } else {
+            expect.replaced.insert(c.anchor_offset, c.new.as_str());
+        }
+    }
+    for (old, new_doc) in docs.iter().zip(&new_docs) {
+        compare(&old.root, &new_doc.root, &expect, 0)?;
+    }
+    let reparsed = SourceFile::new(source.display.clone(), source.path.clone(), new.clone());
+    let (again, _, _) = evaluate_objects(&reparsed, &new_docs, inherited, index, settings);
+    if let Some(c) = again.first() {
+        return Err(format!(
+            "not a fixed point: evaluating the result would still change `{}` to `{}`",
+            c.old, c.new
+        ));
+    }
+    Ok(new)
+}
+
+#[derive(Default)]
+struct Expectations<'e> {
+    /// Old scalar offset → the value it must now hold.
+    replaced: HashMap<usize, &'e str>,
+    /// Old mapping offset → the key and value inserted into it.
+    inserted: HashMap<usize, (&'e str, &'e str)>,
+}
+
+/// Compare an old tree with a new one: identical except for the expected scalars.
+fn compare(
+    old: &Node<'_>,
+    new: &Node<'_>,
+    expect: &Expectations<'_>,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > 256 {
+        return Err("structure too deep to verify".into());
+    }
+    match (&old.kind, &new.kind) {
+        (NodeKind::Alias(a), NodeKind::Alias(b)) if a == b => Ok(()),
+        (NodeKind::Alias(_), _) if expect.replaced.contains_key(&old.span.start) => {
+            Err("an alias was edited".into())
+        }
+        (
+            NodeKind::Scalar {
+                value: ov,
+                style: os,
+                ..
+            },
+            NodeKind::Scalar {
+                value: nv,
+                style: ns,
+                ..
+            },
+        ) => match expect.replaced.get(&old.span.start) {
+            Some(want) if nv == want => Ok(()),
+            Some(want) => Err(format!("a scalar reads `{nv}`, expected `{want}`")),
+            None if ov == nv && os == ns => Ok(()),
+            None => Err(format!("scalar `{ov}` changed to `{nv}`")),
+        },
+        (NodeKind::Seq { items: a, .. }, NodeKind::Seq { items: b, .. }) => {
+            if a.len() != b.len() {
+                return Err("a sequence changed length".into());
+            }
+            a.iter()
+                .zip(b)
+                .try_for_each(|(x, y)| compare(x, y, expect, depth + 1))
+        }
+        (NodeKind::Map { entries: a, .. }, NodeKind::Map { entries: b, .. }) => {
+            let mut b: Vec<_> = b.iter().collect();
+            if let Some((key, value)) = expect.inserted.get(&old.span.start) {
+                let pos = b
+                    .iter()
+                    .position(|(k, _)| k.as_str() == Some(key))
+                    .ok_or("an inserted key is missing")?;
+                if b[pos].1.as_str() != Some(value) {
+                    return Err("an inserted key holds the wrong value".into());
+                }
+                b.remove(pos);
+            }
+            if a.len() != b.len() {
+                return Err("a mapping changed size".into());
+            }
+            for ((ka, va), (kb, vb)) in a.iter().zip(b) {
+                compare(ka, kb, expect, depth + 1)?;
+                compare(va, vb, expect, depth + 1)?;
+            }
+            Ok(())
+        }
+        _ => Err("a node changed kind".into()),
+    }
+}

@@ -1,0 +1,123 @@
+//! Human-readable text: diagnostics (`path:line:col: severity[code] …`), the
+//! `check` listing of stale images, and the `triggers` table.
+
+use anstyle::{AnsiColor, Style};
+
+use crate::diag::{Diagnostic, Severity};
+use crate::plan::Plan;
+use crate::trigger::{Change, TriggerRow};
+
+fn paint(color: bool, style: Style, s: &str) -> String {
+    if color {
+        format!("{style}{s}{style:#}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// One diagnostic on one line.
+pub fn diagnostic(d: &Diagnostic, color: bool) -> String {
+    let sev = match d.severity {
+        Severity::Error => paint(color, AnsiColor::Red.on_default().bold(), "error"),
+        Severity::Warning => paint(color, AnsiColor::Yellow.on_default().bold(), "warning"),
+        Severity::Info => paint(color, AnsiColor::Blue.on_default().bold(), "info"),
+    };
+    let object = d
+        .object
+        .as_ref()
+        .map(|o| format!(" {o}:"))
+        .unwrap_or_default();
+    format!(
+        "{}:{}:{}: {sev}[{}]{object} {}\n",
+        d.file,
+        d.line,
+        d.column,
+        d.code.as_str(),
+        d.message
+    )
+}
+
+/// All diagnostics.
+pub fn diagnostics(ds: &[Diagnostic], color: bool) -> String {
+    ds.iter().map(|d| diagnostic(d, color)).collect()
+}
+
+/// One stale image, as `check` prints it.
+pub fn change(c: &Change, color: bool) -> String {
+    format!(
+        "{}:{}:{}: {} {} container `{}`: `{}` -> `{}` (from {} `{}`)\n",
+        c.file,
+        c.line,
+        c.column,
+        paint(color, AnsiColor::Yellow.on_default().bold(), "stale"),
+        c.object.describe(),
+        c.container,
+        c.old,
+        c.new,
+        c.source.kind,
+        c.source.from.name,
+    )
+}
+
+/// A closing summary line for `check`, `diff` and `apply`.
+pub fn summary(plan: &Plan, verb: &str) -> String {
+    let s = &plan.summary;
+    format!(
+        "{} image{} in {} file{} {verb}; {} error{}, {} warning{} ({} files, {} objects, {} triggers scanned)\n",
+        s.changes,
+        plural(s.changes),
+        s.files_changed,
+        plural(s.files_changed),
+        s.errors,
+        plural(s.errors),
+        s.warnings,
+        plural(s.warnings),
+        s.files_scanned,
+        s.objects,
+        s.triggers,
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The `triggers` table: aligned columns, one row per trigger.
+pub fn triggers(rows: &[TriggerRow]) -> String {
+    let header = ["FILE", "OBJECT", "CONTAINER", "SOURCE", "STATE", "RESOLVED"];
+    let mut table: Vec<[String; 6]> = vec![header.map(String::from)];
+    for r in rows {
+        table.push([
+            format!("{}:{}", r.file, r.line),
+            r.object.describe(),
+            r.container.clone().unwrap_or_else(|| "-".into()),
+            if r.source.is_empty() {
+                "-".into()
+            } else {
+                r.source.clone()
+            },
+            r.state.as_str().into(),
+            r.resolved.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    let mut widths = [0usize; 6];
+    for row in &table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &table {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,54 @@
+//! Resolve command-line arguments into documented settings. Precedence: command
+//! line, then defaults (there is no config file yet).
+
+use crate::cli::{ColorArg, FormatArg, ScanArgs};
+use crate::discover::DiscoverOptions;
+use crate::plan::PlanSettings;
+use crate::report::Format;
+use crate::trigger::eval::EvalSettings;
+
+/// Everything a scanning command needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The pipeline's settings.
+    pub plan: PlanSettings,
+    /// Output format.
+    pub format: Format,
+    /// Colour choice for stdout and stderr.
+    pub color: anstream::ColorChoice,
+    /// Whether local lookup runs (semantics.md; on by default).
+    pub local_lookup: bool,
+}
+
+impl Settings {
+    /// Resolve `args`, with `default_format` when `--format` is absent.
+    pub fn resolve(args: &ScanArgs, default_format: Format) -> Settings {
+        Settings {
+            plan: PlanSettings {
+                discover: DiscoverOptions {
+                    paths: args.paths.clone(),
+                    snapshots: args.snapshots.clone(),
+                    exclude: args.exclude.clone(),
+                },
+                namespace: args.namespace.clone().filter(|n| !n.is_empty()),
+                eval: EvalSettings {
+                    internal_registry: args.internal_registry.clone(),
+                },
+                read: Default::default(),
+            },
+            format: match args.format {
+                None => default_format,
+                Some(FormatArg::Text) => Format::Text,
+                Some(FormatArg::Diff) => Format::Diff,
+                Some(FormatArg::Json) => Format::Json,
+                Some(FormatArg::Github) => Format::Github,
+            },
+            color: match args.color {
+                ColorArg::Auto => anstream::ColorChoice::Auto,
+                ColorArg::Always => anstream::ColorChoice::Always,
+                ColorArg::Never => anstream::ColorChoice::Never,
+            },
+            local_lookup: !args.no_local_lookup,
+        }
+    }
+}
