@@ -459,6 +459,7 @@ fn image_change(
         line,
         column,
         object: m.id.clone(),
+        namespace_source: m.namespace_source.clone(),
         container: a.container.name.clone(),
         field: field_path(info.pod_spec, a.container.list, a.container.index),
         old: current.to_string(),

@@ -60,6 +60,9 @@ pub struct Change {
     pub column: usize,
     /// The object.
     pub object: ObjectId,
+    /// Where the object's namespace came from.
+    #[serde(rename = "namespaceSource")]
+    pub namespace_source: NamespaceSource,
     /// Container name.
     pub container: String,
     /// Index-based path of the field.
@@ -125,6 +128,7 @@ pub struct TriggerRow {
     /// The object.
     pub object: ObjectId,
     /// Where its namespace came from.
+    #[serde(rename = "namespaceSource")]
     pub namespace_source: NamespaceSource,
     /// `annotation` (later: `deploymentconfig`, …).
     #[serde(rename = "type")]
