@@ -89,3 +89,43 @@ pub fn write_file(f: &FilePlan) -> anyhow::Result<()> {
     tmp.persist(&f.path).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn plan_for(path: &Path, old: &str, new: &str) -> FilePlan {
+        FilePlan {
+            display: path.display().to_string(),
+            path: path.to_path_buf(),
+            old: old.into(),
+            new: new.into(),
+        }
+    }
+
+    #[test]
+    fn keeps_mode_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.yaml");
+        fs::write(&p, "image: a\n").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        write_file(&plan_for(&p, "image: a\n", "image: b\n")).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "image: b\n");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_a_file_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.yaml");
+        fs::write(&p, "image: edited-meanwhile\n").unwrap();
+        let err = write_file(&plan_for(&p, "image: a\n", "image: b\n")).unwrap_err();
+        assert!(err.to_string().contains("changed since"));
+        assert_eq!(fs::read_to_string(&p).unwrap(), "image: edited-meanwhile\n");
+    }
+}

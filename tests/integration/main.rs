@@ -1,9 +1,11 @@
 //! The one integration test binary: CLI runs, conformance data, formatting
 //! torture cases, hostile input and generated manifests.
 
+#![allow(clippy::unwrap_used)]
 mod bad_input;
 mod cli;
 mod conformance;
+mod diagnostics;
 mod property;
 mod support;
 mod torture;
