@@ -178,3 +178,67 @@ fn output_is_the_same_at_any_thread_count() {
         .stdout;
     assert_eq!(one, four);
 }
+
+#[test]
+fn gitignore_exclude_and_snapshots_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("fixtures/demo"), &dir.path().join("repo"));
+    let repo = dir.path().join("repo");
+    // Snapshots moved out of the scanned tree and given with --snapshots.
+    std::fs::rename(repo.join("imagestreams"), dir.path().join("snapshots")).unwrap();
+    let count = |args: &[&str]| -> usize {
+        let out = streampin(&repo).args(args).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["summary"]["changes"].as_u64().unwrap() as usize
+    };
+    assert_eq!(
+        count(&["check", "--format", "json"]),
+        0,
+        "no snapshots, nothing resolves"
+    );
+    let all = count(&["check", "--format", "json", "--snapshots", "../snapshots"]);
+    assert_eq!(all, 5);
+    std::fs::write(repo.join(".gitignore"), "multi.yaml\n").unwrap();
+    assert_eq!(
+        count(&["check", "--format", "json", "--snapshots", "../snapshots"]),
+        4,
+        ".gitignore is honoured"
+    );
+    assert_eq!(
+        count(&[
+            "check",
+            "--format",
+            "json",
+            "--snapshots",
+            "../snapshots",
+            "--exclude",
+            "apps/db"
+        ]),
+        3,
+        "--exclude skips a directory"
+    );
+    assert_eq!(
+        count(&[
+            "check",
+            "--format",
+            "json",
+            "--snapshots",
+            "../snapshots",
+            "--exclude",
+            "*.yaml"
+        ]),
+        0
+    );
+    // A file named explicitly is read even when ignored.
+    assert_eq!(
+        count(&[
+            "check",
+            "--format",
+            "json",
+            "--snapshots",
+            "../snapshots",
+            "apps/iam/multi.yaml"
+        ]),
+        1
+    );
+}
