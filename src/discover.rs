@@ -22,8 +22,13 @@ use crate::source::SourceFile;
 pub struct FileEntry {
     /// Path as displayed (relative to the current directory when possible).
     pub display: String,
-    /// Path to read and write.
+    /// Path as found by the walk.
     pub path: PathBuf,
+    /// The real file (links resolved): what is read and written, and what makes
+    /// two entries the same file.
+    pub real: PathBuf,
+    /// Whether the walk reached it through a symbolic link.
+    pub via_link: bool,
     /// Read only for ImageStream snapshots (`--snapshots`), never rewritten.
     pub snapshot_only: bool,
     /// Namespace inherited from a kustomization file: (namespace, file).
@@ -79,14 +84,19 @@ pub fn discover(opts: &DiscoverOptions) -> anyhow::Result<Discovery> {
             )?;
         }
     }
-    out.files.sort();
-    // A file reached twice keeps its first (non-snapshot) entry.
+    // A file reached twice (two roots, or links) is one file: keep one entry,
+    // preferring a scanned one over a snapshot-only one, and a path that is not a
+    // link over one that is.
     out.files.sort_by(|a, b| {
-        a.display
-            .cmp(&b.display)
-            .then(a.snapshot_only.cmp(&b.snapshot_only))
+        (&a.real, a.snapshot_only, a.via_link, &a.display).cmp(&(
+            &b.real,
+            b.snapshot_only,
+            b.via_link,
+            &b.display,
+        ))
     });
-    out.files.dedup_by(|b, a| a.display == b.display);
+    out.files.dedup_by(|b, a| a.real == b.real);
+    out.files.sort_by(|a, b| a.display.cmp(&b.display));
     Ok(out)
 }
 
@@ -136,9 +146,12 @@ fn walk_root(
     if meta.as_ref().is_ok_and(|m| !m.is_dir()) {
         // An explicit file is read whatever its name, and even if ignored.
         let dir = root.parent().unwrap_or(Path::new(""));
+        let via_link = fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink());
         out.files.push(FileEntry {
             display: display_path(root, cwd),
             path: root.to_path_buf(),
+            real: fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+            via_link,
             snapshot_only,
             kustomization: kust.lookup(dir, dir, cwd),
         });
@@ -158,6 +171,7 @@ fn walk_root(
             }
         })
         .build();
+    let canonical_root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let mut linked_dirs: Vec<PathBuf> = Vec::new();
     for entry in walker {
         let entry = match entry {
@@ -171,10 +185,13 @@ fn walk_root(
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         let through_link =
             entry.path_is_symlink() || linked_dirs.iter().any(|d| path.starts_with(d));
+        let mut real = None;
         if through_link {
-            let inside = fs::canonicalize(path)
-                .map(|c| canonical_roots.iter().any(|r| c.starts_with(r)))
-                .unwrap_or(false);
+            let canonical = fs::canonicalize(path).ok();
+            let inside = canonical
+                .as_ref()
+                .is_some_and(|c| canonical_roots.iter().any(|r| c.starts_with(r)));
+            real = canonical;
             if !inside {
                 if is_dir || has_wanted_name(path) {
                     out.diagnostics.push(Diagnostic::new(
@@ -194,9 +211,16 @@ fn walk_root(
             continue;
         }
         let dir = path.parent().unwrap_or(root);
+        // Without links on the way, the real path is the root's plus the rest.
+        let real = real.unwrap_or_else(|| match path.strip_prefix(root) {
+            Ok(rest) => canonical_root.join(rest),
+            Err(_) => path.to_path_buf(),
+        });
         out.files.push(FileEntry {
             display: display_path(path, cwd),
             path: path.to_path_buf(),
+            real,
+            via_link: through_link,
             snapshot_only,
             kustomization: kust.lookup(dir, root, cwd),
         });
@@ -263,6 +287,13 @@ impl KustomizationCache {
         let mut found = None;
         for name in KUSTOMIZATION_FILES {
             let candidate = dir.join(name);
+            // Only a small regular file: a FIFO or device named like a
+            // kustomization must not hang the walk.
+            let regular =
+                fs::metadata(&candidate).is_ok_and(|m| m.is_file() && m.len() < 1024 * 1024);
+            if !regular {
+                continue;
+            }
             if let Ok(text) = fs::read_to_string(&candidate)
                 && let Some(ns) = kustomization_namespace(&text)
             {
@@ -362,7 +393,7 @@ pub fn read(entry: &FileEntry, limits: ReadLimits) -> Result<SourceFile, Diagnos
     })?;
     Ok(SourceFile::new(
         entry.display.clone(),
-        entry.path.clone(),
+        entry.real.clone(),
         text,
     ))
 }
