@@ -30,7 +30,7 @@ pub enum Command {
     /// Evaluate every trigger and rewrite the files in place.
     Apply(ScanArgs),
     /// Print what is out of date; exit 1 if anything would change.
-    Check(ScanArgs),
+    Check(CheckArgs),
     /// List every trigger with its resolved pull spec and state.
     Triggers(ScanArgs),
 }
@@ -41,6 +41,17 @@ pub struct DiffArgs {
     /// Exit with status 1 when something would change, as `git diff --exit-code`.
     #[arg(long)]
     pub exit_code: bool,
+    /// Shared options.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// `check` options.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also exit 1 when OpenShift would start a BuildConfig build.
+    #[arg(long)]
+    pub fail_on_build: bool,
     /// Shared options.
     #[command(flatten)]
     pub scan: ScanArgs,
@@ -65,6 +76,10 @@ pub struct ScanArgs {
     /// has no status.dockerImageRepository.
     #[arg(long, value_name = "HOST", help_heading = "Resolution")]
     pub internal_registry: Option<String>,
+    /// Resolve DeploymentConfig triggers that are not automatic too, as
+    /// `oc rollout latest` does.
+    #[arg(long, help_heading = "Resolution")]
+    pub include_manual: bool,
     /// Skip the local-lookup pass (lookupPolicy.local and resolve-names).
     #[arg(long, help_heading = "Resolution")]
     pub no_local_lookup: bool,

@@ -66,7 +66,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             commands::diff::run(&Settings::resolve(&a.scan, Format::Diff), a.exit_code)
         }
         Command::Apply(a) => commands::apply::run(&Settings::resolve(&a, Format::Text)),
-        Command::Check(a) => commands::check::run(&Settings::resolve(&a, Format::Text)),
+        Command::Check(a) => {
+            let mut settings = Settings::resolve(&a.scan, Format::Text);
+            settings.fail_on_build = a.fail_on_build;
+            commands::check::run(&settings)
+        }
         Command::Triggers(a) => commands::triggers::run(&Settings::resolve(&a, Format::Text)),
     }
 }

@@ -21,7 +21,7 @@ use crate::manifest::yaml::{self, Document, Node, NodeKind};
 use crate::manifest::{self, Manifest};
 use crate::source::SourceFile;
 use crate::trigger::eval::{self, Context, EvalSettings};
-use crate::trigger::{Change, TriggerRow};
+use crate::trigger::{Build, Change, TriggerRow, buildconfig, deploymentconfig};
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +62,8 @@ pub struct Summary {
     pub changes: usize,
     /// Files that change.
     pub files_changed: usize,
+    /// Builds OpenShift would start.
+    pub builds: usize,
     /// Error findings.
     pub errors: usize,
     /// Warning findings.
@@ -79,6 +81,8 @@ pub struct Plan {
     pub diagnostics: Vec<Diagnostic>,
     /// Every trigger, sorted.
     pub rows: Vec<TriggerRow>,
+    /// Builds OpenShift would start, sorted.
+    pub builds: Vec<Build>,
     /// Counts.
     pub summary: Summary,
 }
@@ -183,6 +187,7 @@ pub fn build_from_sources(
         diagnostics.extend(r.diagnostics);
         plan.rows.extend(r.rows);
         plan.changes.extend(r.changes);
+        plan.builds.extend(r.builds);
         if let Some(f) = r.file {
             plan.files.push(f);
         }
@@ -194,12 +199,15 @@ pub fn build_from_sources(
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     plan.rows
         .sort_by(|a, b| (&a.file, a.line, a.index).cmp(&(&b.file, b.line, b.index)));
+    plan.builds
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     plan.summary = Summary {
         files_scanned: sources.len(),
         objects,
         triggers: plan.rows.len(),
         changes: plan.changes.len(),
         files_changed: plan.files.len(),
+        builds: plan.builds.len(),
         errors: diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -219,6 +227,7 @@ fn is_imagestream(m: &Manifest<'_, '_>) -> bool {
 }
 
 struct FileResult {
+    builds: Vec<Build>,
     changes: Vec<Change>,
     diagnostics: Vec<Diagnostic>,
     rows: Vec<TriggerRow>,
@@ -232,22 +241,37 @@ fn evaluate_objects(
     inherited: &manifest::Inherited,
     index: &Index,
     settings: &PlanSettings,
-) -> (Vec<Change>, Vec<Diagnostic>, Vec<TriggerRow>) {
+) -> eval::Evaluation {
     let ctx = Context {
         file: source,
         index,
         settings: &settings.eval,
     };
-    let mut changes = Vec::new();
-    let mut diags = Vec::new();
-    let mut rows = Vec::new();
+    let mut all = eval::Evaluation::default();
     for m in manifest::objects(docs, inherited) {
-        let ev = eval::evaluate_annotation(&ctx, &m);
-        changes.extend(ev.changes);
-        diags.extend(ev.diagnostics);
-        rows.extend(ev.rows);
+        let mut evs = vec![eval::evaluate_annotation(&ctx, &m)];
+        let api = m.id.api_version.as_str();
+        match m.id.kind.as_str() {
+            "DeploymentConfig" if matches!(api, "apps.openshift.io/v1" | "v1") => {
+                evs.push(deploymentconfig::evaluate(
+                    &ctx,
+                    &m,
+                    settings.eval.include_manual,
+                ));
+            }
+            "BuildConfig" if matches!(api, "build.openshift.io/v1" | "v1") => {
+                evs.push(buildconfig::evaluate(&ctx, &m));
+            }
+            _ => {}
+        }
+        for ev in evs {
+            all.changes.extend(ev.changes);
+            all.diagnostics.extend(ev.diagnostics);
+            all.rows.extend(ev.rows);
+            all.builds.extend(ev.builds);
+        }
     }
-    (changes, diags, rows)
+    all
 }
 
 fn evaluate_file(
@@ -258,8 +282,12 @@ fn evaluate_file(
     settings: &PlanSettings,
 ) -> FileResult {
     let inherited = discover::inherited(entry, settings.namespace.as_deref());
-    let (mut changes, mut diagnostics, rows) =
-        evaluate_objects(source, docs, &inherited, index, settings);
+    let eval::Evaluation {
+        mut changes,
+        mut diagnostics,
+        rows,
+        builds,
+    } = evaluate_objects(source, docs, &inherited, index, settings);
     let mut file = None;
     if !changes.is_empty() {
         match splice_and_verify(source, docs, &changes, &inherited, index, settings) {
@@ -288,6 +316,7 @@ fn evaluate_file(
         changes,
         diagnostics,
         rows,
+        builds,
         file,
     }
 }
@@ -310,10 +339,10 @@ fn splice_and_verify(
     }
     let mut expect = Expectations::default();
     for c in changes {
-        if c.inserts_key {
+        if let Some(key) = c.inserted_key {
             expect
                 .inserted
-                .insert(c.anchor_offset, ("image", c.new.as_str()));
+                .insert(c.anchor_offset, (key, c.new.as_str()));
         } else {
             expect.replaced.insert(c.anchor_offset, c.new.as_str());
         }
@@ -322,7 +351,7 @@ fn splice_and_verify(
         compare(&old.root, &new_doc.root, &expect, 0)?;
     }
     let reparsed = SourceFile::new(source.display.clone(), source.path.clone(), new.clone());
-    let (again, _, _) = evaluate_objects(&reparsed, &new_docs, inherited, index, settings);
+    let again = evaluate_objects(&reparsed, &new_docs, inherited, index, settings).changes;
     if let Some(c) = again.first() {
         return Err(format!(
             "not a fixed point: evaluating the result would still change `{}` to `{}`",

@@ -18,6 +18,8 @@ pub struct Settings {
     pub color: anstream::ColorChoice,
     /// Whether local lookup runs (semantics.md; on by default).
     pub local_lookup: bool,
+    /// `check` fails when a build would start.
+    pub fail_on_build: bool,
 }
 
 impl Settings {
@@ -33,6 +35,7 @@ impl Settings {
                 namespace: args.namespace.clone().filter(|n| !n.is_empty()),
                 eval: EvalSettings {
                     internal_registry: args.internal_registry.clone(),
+                    include_manual: args.include_manual,
                 },
                 read: Default::default(),
             },
@@ -49,6 +52,7 @@ impl Settings {
                 ColorArg::Never => anstream::ColorChoice::Never,
             },
             local_lookup: !args.no_local_lookup,
+            fail_on_build: false,
         }
     }
 }

@@ -20,15 +20,26 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
                 .iter()
                 .map(|c| human::change(c, color))
                 .collect();
-            out.push_str(&human::diagnostics(&plan.diagnostics, color));
+            out.extend(plan.builds.iter().map(|b| human::build(b, color)));
+            // Builds have their own lines above.
+            let findings: Vec<_> = plan
+                .diagnostics
+                .iter()
+                .filter(|d| d.code != crate::diag::Code::BuildTriggered)
+                .cloned()
+                .collect();
+            out.push_str(&human::diagnostics(&findings, color));
             out.push_str(&human::summary(&plan, "out of date"));
             p.print(&out)?;
         }
     }
     p.flush()?;
-    Ok(if plan.has_errors() || !plan.changes.is_empty() {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    })
+    let builds_fail = settings.fail_on_build && !plan.builds.is_empty();
+    Ok(
+        if plan.has_errors() || !plan.changes.is_empty() || builds_fail {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Success
+        },
+    )
 }

@@ -5,7 +5,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::diag::{Diagnostic, Severity};
 use crate::plan::Plan;
-use crate::trigger::{Change, TriggerRow};
+use crate::trigger::{Build, Change, TriggerRow};
 
 fn paint(color: bool, style: Style, s: &str) -> String {
     if color {
@@ -44,18 +44,36 @@ pub fn diagnostics(ds: &[Diagnostic], color: bool) -> String {
 
 /// One stale image, as `check` prints it.
 pub fn change(c: &Change, color: bool) -> String {
+    let what = if c.container.is_empty() {
+        format!("`{}`", c.field)
+    } else {
+        format!("container `{}`", c.container)
+    };
     format!(
-        "{}:{}:{}: {} {} container `{}`: `{}` -> `{}` (from {} `{}`)\n",
+        "{}:{}:{}: {} {} {what}: `{}` -> `{}` (from {} `{}`)\n",
         c.file,
         c.line,
         c.column,
         paint(color, AnsiColor::Yellow.on_default().bold(), "stale"),
         c.object.describe(),
-        c.container,
         c.old,
         c.new,
         c.source.kind,
         c.source.from.name,
+    )
+}
+
+/// One build OpenShift would start.
+pub fn build(b: &Build, color: bool) -> String {
+    let from: Vec<String> = b.causes.iter().map(|c| format!("`{}`", c.from)).collect();
+    format!(
+        "{}:{}: {} {} from `{}` (triggered by {})\n",
+        b.file,
+        b.line,
+        paint(color, AnsiColor::Cyan.on_default().bold(), "would build"),
+        b.object.describe(),
+        b.reference,
+        from.join(", ")
     )
 }
 

@@ -12,7 +12,7 @@ pub fn report(plan: &Plan) -> String {
     let v = json!({
         "version": VERSION,
         "changes": plan.changes,
-        "builds": Value::Array(Vec::new()),
+        "builds": plan.builds,
         "diagnostics": plan.diagnostics,
         "summary": plan.summary,
     });

@@ -14,7 +14,7 @@ use crate::manifest::yaml::Node;
 use crate::manifest::{self, Container, ContainerList, Manifest, write};
 use crate::source::SourceFile;
 
-use super::annotation::{self, ObjectFieldTrigger, TRIGGER_ANNOTATION};
+use super::annotation::{self, TRIGGER_ANNOTATION};
 use super::{Change, ChangeSource, FromRef, Resolution, State, TriggerRow};
 
 /// Settings the evaluation needs.
@@ -22,6 +22,9 @@ use super::{Change, ChangeSource, FromRef, Resolution, State, TriggerRow};
 pub struct EvalSettings {
     /// The cluster's internal registry host, for Local policy without a repository.
     pub internal_registry: Option<String>,
+    /// Resolve DeploymentConfig triggers that are not automatic too, as
+    /// `oc rollout latest` does.
+    pub include_manual: bool,
 }
 
 /// What evaluating one object produced.
@@ -33,6 +36,8 @@ pub struct Evaluation {
     pub diagnostics: Vec<Diagnostic>,
     /// Listing rows.
     pub rows: Vec<TriggerRow>,
+    /// Builds OpenShift would start (BuildConfigs).
+    pub builds: Vec<super::Build>,
 }
 
 /// Context shared by the evaluation of every object of one file.
@@ -46,7 +51,14 @@ pub struct Context<'c> {
 }
 
 impl Context<'_> {
-    fn diag(&self, code: Code, offset: usize, m: &Manifest<'_, '_>, message: String) -> Diagnostic {
+    /// A diagnostic at `offset` of this file, about `m`.
+    pub fn diag(
+        &self,
+        code: Code,
+        offset: usize,
+        m: &Manifest<'_, '_>,
+        message: String,
+    ) -> Diagnostic {
         Diagnostic::new(
             code,
             &self.file.display,
@@ -429,19 +441,13 @@ fn image_change(
     a: &Assignment<'_, '_>,
     current: &str,
 ) -> Result<Change, Diagnostic> {
-    let src = &ctx.file.text;
-    let (edit, at, inserts_key) = match a.container.image {
-        Some(node) => (
-            write::set_scalar(src, node, &a.value),
-            node.span.start,
-            false,
-        ),
-        None => (
-            write::insert_entry(src, a.container.node, "image", &a.value),
-            a.container.node.span.start,
-            true,
-        ),
-    };
+    let (edit, at, inserted_key) = field_edit(
+        &ctx.file.text,
+        a.container.image,
+        a.container.node,
+        "image",
+        &a.value,
+    );
     let edit = edit.map_err(|e| {
         ctx.diag(
             Code::ImageNotEditable,
@@ -478,8 +484,32 @@ fn image_change(
         },
         edit,
         anchor_offset: at,
-        inserts_key,
+        inserted_key,
     })
+}
+
+/// The edit that makes `key` of `map` hold `value`: a scalar rewrite when the key
+/// exists (`node`), else an insertion. Returns the edit, the offset it is
+/// reported at, and the inserted key.
+pub fn field_edit(
+    src: &str,
+    node: Option<&Node<'_>>,
+    map: &Node<'_>,
+    key: &'static str,
+    value: &str,
+) -> (
+    Result<crate::edit::Edit, write::NotEditable>,
+    usize,
+    Option<&'static str>,
+) {
+    match node {
+        Some(n) => (write::set_scalar(src, n, value), n.span.start, None),
+        None => (
+            write::insert_entry(src, map, key, value),
+            map.span.start,
+            Some(key),
+        ),
+    }
 }
 
 /// `spec.template.spec.containers[0].image`.
@@ -530,9 +560,4 @@ fn not_found_message(nf: &NotFound, ns: &str, name: &str) -> (Code, String) {
             ),
         ),
     }
-}
-
-/// The triggers of an object, decoded (for tools that edit them).
-pub fn decode_triggers(value: &Node<'_>) -> Option<Vec<ObjectFieldTrigger>> {
-    value.as_str().and_then(|v| annotation::decode(v).ok())
 }

@@ -3,6 +3,8 @@
 //! rows of the `triggers` listing. No I/O, no rendering.
 
 pub mod annotation;
+pub mod buildconfig;
+pub mod deploymentconfig;
 pub mod eval;
 
 use serde::Serialize;
@@ -81,9 +83,9 @@ pub struct Change {
     /// For verification: the byte offset of the old scalar or of the map receiving a key.
     #[serde(skip)]
     pub anchor_offset: usize,
-    /// Whether the edit inserts a new key.
+    /// The key the edit inserts into a mapping, when the field did not exist.
     #[serde(skip)]
-    pub inserts_key: bool,
+    pub inserted_key: Option<&'static str>,
 }
 
 /// State of a trigger in the listing.
@@ -100,6 +102,8 @@ pub enum State {
     Unresolved,
     /// The trigger (or its object) has an error.
     Error,
+    /// A DeploymentConfig trigger with `automatic` off: only `oc rollout latest` uses it.
+    Manual,
     /// The fieldPath is not under this kind's pod spec: ignored.
     Skipped,
 }
@@ -113,6 +117,7 @@ impl State {
             State::Paused => "paused",
             State::Unresolved => "unresolved",
             State::Error => "error",
+            State::Manual => "manual",
             State::Skipped => "skipped",
         }
     }
@@ -143,4 +148,32 @@ pub struct TriggerRow {
     pub resolved: Option<String>,
     /// State.
     pub state: State,
+}
+
+/// A build OpenShift would start for a BuildConfig.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Build {
+    /// File.
+    pub file: String,
+    /// Line of the BuildConfig.
+    pub line: usize,
+    /// The BuildConfig.
+    pub object: ObjectId,
+    /// The image stream tag the build request names (`ns/is:tag`).
+    pub from: String,
+    /// The pull spec that triggered it.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// One cause per distinct source that fired, in trigger order.
+    pub causes: Vec<BuildCause>,
+}
+
+/// Why a build starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildCause {
+    /// The source (`ns/is:tag`).
+    pub from: String,
+    /// Its new pull spec.
+    #[serde(rename = "imageID")]
+    pub image_id: String,
 }

@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod conformance;
+mod dc_bc;
 mod diagnostics;
 mod property;
 mod support;
