@@ -32,6 +32,22 @@ fn read_ref(m: &Manifest<'_, '_>, node: &Node<'_>) -> Ref {
     }
 }
 
+/// The namespace a reference is looked up in (its own, else the BuildConfig's),
+/// and how it is shown: `is:tag`, or `ns/is:tag` across namespaces.
+fn shown(m: &Manifest<'_, '_>, from: &Ref) -> (String, String) {
+    let namespace = if from.namespace.is_empty() {
+        m.id.namespace.clone()
+    } else {
+        from.namespace.clone()
+    };
+    let text = if namespace != m.id.namespace {
+        format!("{namespace}/{}", from.name)
+    } else {
+        from.name.clone()
+    };
+    (namespace, text)
+}
+
 /// `GetInputReference`: the strategy's `from` (source, docker, then custom).
 fn strategy_from(m: &Manifest<'_, '_>) -> Option<Ref> {
     ["sourceStrategy", "dockerStrategy", "customStrategy"]
@@ -101,16 +117,7 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluation {
             ));
             continue;
         };
-        let namespace = if from.namespace.is_empty() {
-            m.id.namespace.clone()
-        } else {
-            from.namespace.clone()
-        };
-        let source = if namespace != m.id.namespace {
-            format!("{namespace}/{}", from.name)
-        } else {
-            from.name.clone()
-        };
+        let (namespace, source) = shown(m, &from);
         let paused = params
             .and_then(|p| p.get_in(doc, "paused"))
             .and_then(|n| n.as_str())
@@ -172,16 +179,7 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluation {
         }
     }
     if let Some((from, latest, at)) = request {
-        let namespace = if from.namespace.is_empty() {
-            m.id.namespace.clone()
-        } else {
-            from.namespace.clone()
-        };
-        let from_text = if namespace != m.id.namespace {
-            format!("{namespace}/{}", from.name)
-        } else {
-            from.name.clone()
-        };
+        let (_, from_text) = shown(m, &from);
         let triggered_by: Vec<&str> = causes.iter().map(|c| c.from.as_str()).collect();
         out.diagnostics.push(ctx.diag(
             Code::BuildTriggered,

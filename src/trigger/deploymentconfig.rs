@@ -376,30 +376,18 @@ fn resolve_for_controller(
     }
 }
 
-/// `processTriggers`: the stream in the trigger's namespace and
-/// `ResolveLatestTaggedImage` (no controller quirks).
+/// `processTriggers`: `ResolveLatestTaggedImage` on the stream in the trigger's
+/// namespace. Unlike the controller it reads a name without `:` as `name:latest`
+/// and never substitutes the internal registry host.
 fn resolve_for_instantiate(ctx: &Context<'_>, t: &DcTrigger<'_, '_>) -> Option<Resolved> {
     let (name, tag, _) = crate::imagestream::split_image_stream_tag(&t.name);
-    let snap = ctx.index.get(&t.namespace, &name)?;
-    let value = snap.stream.resolve_latest_tagged_image(&tag)?;
-    let event = snap
-        .stream
-        .latest_tagged_image(&tag)
-        .cloned()
-        .unwrap_or_default();
+    let r = ctx
+        .index
+        .resolve(&t.namespace, &format!("{name}:{tag}"), None)
+        .ok()?;
     Some(Resolved {
-        value,
-        resolution: Some(Resolution {
-            snapshot: snap.file.clone(),
-            tag,
-            image: event.image,
-            created: event.created,
-            reference_policy: snap
-                .stream
-                .spec_tag(&t.name)
-                .map(|s| s.reference_policy.clone())
-                .unwrap_or_else(|| "Source".into()),
-        }),
+        value: r.reference.clone(),
+        resolution: Some(resolution(&r)),
     })
 }
 

@@ -9,6 +9,10 @@
 //!   `resolve_pull_spec_for_tag`.
 //! - `vectors/istag-names.json`: the `name:tag` / `name@id` helpers.
 //! - `vectors/image-reference.json`: `ImageRef::parse` and `exact()`.
+//! - `vectors/deploymentconfig-trigger.json`: the same pipeline, per vector, with
+//!   `include_manual` for the `instantiate-force` group (`oc rollout latest`).
+//! - `vectors/buildconfig-trigger.json`: the same pipeline, per vector: the `Build`
+//!   streampin reports against the `BuildRequest` OpenShift would send.
 //!
 //! Every case runs; none is skipped. Each test collects every failing case and
 //! panics once with all of them, and checks that the number of cases it ran equals
@@ -17,8 +21,7 @@
 //! streampin's expected result is the recorded OpenShift result, except where
 //! semantics.md says otherwise: those cases are in [`DEVIATIONS`], each with its rule
 //! and reason, and the test asserts streampin's documented behaviour for them (and
-//! the diagnostic that says so). DeploymentConfig and BuildConfig cases are in
-//! [`PENDING_ISSUE_3`].
+//! the diagnostic that says so).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -130,24 +133,6 @@ const DEVIATIONS: &[(&str, &str, Deviation, &str)] = &[
         Deviation::Rule3,
         "the stream has no metadata.resourceVersion: the tag retriever reports not found; streampin resolves keycloak:20",
     ),
-];
-
-/// DeploymentConfig (`spec.triggers[].imageChangeParams`) and BuildConfig
-/// ImageChange triggers are not implemented yet (issue 3). These cases still run,
-/// and assert today's honest behaviour: streampin leaves the object untouched and
-/// reports no error. They get full assertions against `expected` (images,
-/// `lastTriggeredImage`, `resolvable`, `buildRequest`) when DC/BC triggers land.
-const PENDING_ISSUE_3: &[&str] = &[
-    "bc-already-triggered-status",
-    "bc-explicit-from",
-    "bc-paused",
-    "bc-unresolved",
-    "dc-already-current",
-    "dc-automatic",
-    "dc-init-container",
-    "dc-last-current-container-stale",
-    "dc-other-namespace",
-    "dc-unknown-container-name",
 ];
 
 /// Kinds openshift-controller-manager feeds to the annotation reactor
@@ -344,7 +329,12 @@ impl Run {
 
 /// Write the object and its streams into a fresh directory and build the plan
 /// the way `streampin diff` does.
-fn run_pipeline(object: &Value, streams: &[Value], internal_registry: Option<&str>) -> Run {
+fn run_pipeline(
+    object: &Value,
+    streams: &[Value],
+    internal_registry: Option<&str>,
+    include_manual: bool,
+) -> Run {
     let dir = tempfile::Builder::new()
         .prefix("streampin-conformance-")
         .tempdir()
@@ -365,6 +355,7 @@ fn run_pipeline(object: &Value, streams: &[Value], internal_registry: Option<&st
         namespace: None,
         eval: EvalSettings {
             internal_registry: internal_registry.map(str::to_string),
+            include_manual,
         },
         read: Default::default(),
     };
@@ -425,6 +416,26 @@ fn pointer(path: &[&str]) -> String {
 
 /// `(field, old, new)` of one image change.
 type FieldChange = (String, String, String);
+
+/// `expected.changes` of a controller case, sorted like [`Run::changes`].
+fn recorded_changes(expected: &Value) -> Vec<FieldChange> {
+    let mut c: Vec<FieldChange> = expected["changes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| {
+                    (
+                        str_of(&c["path"], "path").to_string(),
+                        str_of(&c["old"], "old").to_string(),
+                        str_of(&c["new"], "new").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    c.sort();
+    c
+}
 
 /// `(list, [(name, image)])` of both container lists at the pod spec.
 type Images = BTreeMap<&'static str, Vec<(String, String)>>;
@@ -823,11 +834,6 @@ fn conformance_controller_cases() {
         &readme_ids,
     );
     check_deviation_ids("controller", &ids, &mut f);
-    for p in PENDING_ISSUE_3 {
-        f.check(p, ids.contains(*p), || {
-            "PENDING_ISSUE_3 names a missing case".into()
-        });
-    }
     f.finish("controller", seen, files.len());
 }
 
@@ -841,7 +847,7 @@ fn run_controller_case(f: &mut Failures, id: &str, case: &Value) {
         .unwrap_or_default();
     let registry = input["internalRegistryHostname"].as_str();
     let kind_name = object["kind"].as_str().unwrap_or_default();
-    let run = run_pipeline(object, &streams, registry);
+    let run = run_pipeline(object, &streams, registry, false);
     for p in &run.problems {
         f.add(id, p.clone());
     }
@@ -853,15 +859,8 @@ fn run_controller_case(f: &mut Failures, id: &str, case: &Value) {
         }
     };
 
-    let dc_or_bc = matches!(kind_name, "DeploymentConfig" | "BuildConfig");
-    let pending = PENDING_ISSUE_3.contains(&id);
-    f.check(id, pending == dc_or_bc, || {
-        format!(
-            "PENDING_ISSUE_3 must list exactly the DeploymentConfig/BuildConfig cases ({kind_name})"
-        )
-    });
-    // The controller's tag retriever results, for every case (DC/BC included:
-    // resolution does not depend on issue 3).
+    // The controller's tag retriever results, for every case (for DC/BC cases,
+    // one per container name or per trigger, as the indexer lists them).
     let resolutions: Vec<(String, String, Option<String>)> = expected["resolutions"]
         .as_array()
         .map(|a| {
@@ -886,22 +885,28 @@ fn run_controller_case(f: &mut Failures, id: &str, case: &Value) {
         deviation("controller", id) == Some(Deviation::Rule3),
     );
 
-    if pending {
-        // Issue 3: DC/BC triggers are not evaluated yet. Today: untouched, no error.
-        f.check(id, !run.object_changed, || {
-            format!("pending DC/BC object was rewritten: {:?}", run.changes())
-        });
-        f.check(id, run.plan.changes.is_empty(), || {
-            format!("pending DC/BC object has changes: {:?}", run.changes())
-        });
-        f.check(id, run.errors().is_empty(), || {
-            format!("pending DC/BC object has errors: {:?}", run.errors())
-        });
-        f.eq(id, "object", result, object);
-        return;
-    }
-
     let rule = deviation("controller", id);
+    match kind_name {
+        "DeploymentConfig" | "BuildConfig" => {
+            // Their own trigger sources (spec.triggers), watched by the controller.
+            f.eq(id, "watched", &expected["watched"], &Value::Bool(true));
+            check_deviation_diagnostics(f, id, &run, rule);
+            if let Some(r) = rule {
+                f.add(id, format!("no meaning for {r:?} on a {kind_name} case"));
+                return;
+            }
+            if kind_name == "DeploymentConfig" {
+                run_dc_controller_case(f, id, object, expected, &run, result);
+            } else {
+                run_bc_controller_case(f, id, object, expected, &run, result);
+            }
+            return;
+        }
+        _ => {}
+    }
+    f.check(id, run.plan.builds.is_empty(), || {
+        format!("builds for a {kind_name}: {:?}", run.plan.builds)
+    });
     let Some(info) = kind_info(object) else {
         f.add(id, format!("streampin does not know the kind {kind_name}"));
         return;
@@ -959,22 +964,7 @@ fn run_controller_case(f: &mut Failures, id: &str, case: &Value) {
             } else {
                 expected["updated"].clone()
             };
-            let mut c: Vec<FieldChange> = expected["changes"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|c| {
-                            (
-                                str_of(&c["path"], "path").to_string(),
-                                str_of(&c["old"], "old").to_string(),
-                                str_of(&c["new"], "new").to_string(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            c.sort();
-            (o, c)
+            (o, recorded_changes(expected))
         }
     };
 
@@ -996,6 +986,428 @@ fn run_controller_case(f: &mut Failures, id: &str, case: &Value) {
         "object.json rewritten",
         run.object_changed,
         !want_changes.is_empty(),
+    );
+}
+
+/// A DeploymentConfig case: `UpdateDeploymentConfigImages` and the
+/// `DeploymentConfigReactor`, recorded as `updated`, `changes` and `resolvable`
+/// (openshift-reference.md 6.1).
+fn run_dc_controller_case(
+    f: &mut Failures,
+    id: &str,
+    object: &Value,
+    expected: &Value,
+    run: &Run,
+    result: &Value,
+) {
+    f.check(id, expected["error"].is_null(), || {
+        format!(
+            "the data has a DeploymentConfig reactor error `{}`",
+            expected["error"]
+        )
+    });
+    f.check(id, run.plan.builds.is_empty(), || {
+        format!("builds for a DeploymentConfig: {:?}", run.plan.builds)
+    });
+    if let Some(panic) = expected["panics"].as_str() {
+        // semantics.md: "A DC without spec.template is an error diagnostic
+        // (OpenShift crashes on it)".
+        f.check(id, object.pointer("/spec/template").is_none(), || {
+            format!("upstream panicked (`{panic}`) on a DeploymentConfig that has spec.template")
+        });
+        let invalid = run
+            .plan
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::ObjectInvalid && d.severity == Severity::Error);
+        f.check(id, invalid, || {
+            format!("want an error `object-invalid`; errors: {:?}", run.errors())
+        });
+        f.check(
+            id,
+            !run.object_changed && run.plan.changes.is_empty(),
+            || {
+                format!(
+                    "a DeploymentConfig without a template must not change: {:?}",
+                    run.changes()
+                )
+            },
+        );
+        f.eq(id, "object after an error", result, object);
+        return;
+    }
+    let want_changes = recorded_changes(expected);
+    let want_object = if expected["updated"].is_null() {
+        object
+    } else {
+        &expected["updated"]
+    };
+    match expected["resolvable"].as_bool() {
+        Some(resolvable) => {
+            f.check(
+                id,
+                resolvable || (expected["updated"].is_null() && want_changes.is_empty()),
+                || "resolvable=false with an update?".into(),
+            );
+            check_dc_blocked(f, id, run, !resolvable);
+        }
+        None => f.add(id, "a DeploymentConfig case without `resolvable`".into()),
+    }
+    let got_state = dc_state(result);
+    let want_state = dc_state(want_object);
+    f.eq(
+        id,
+        "(container images, lastTriggeredImages)",
+        &got_state,
+        &want_state,
+    );
+    if got_state == want_state {
+        // Nothing else may differ either.
+        f.eq(id, "whole object", result, want_object);
+    }
+    f.eq(
+        id,
+        "changes (field, old, new)",
+        run.changes(),
+        want_changes.clone(),
+    );
+    f.eq(
+        id,
+        "object.json rewritten",
+        run.object_changed,
+        !want_changes.is_empty(),
+    );
+}
+
+/// A BuildConfig case: the `BuildRequest` `buildConfigReactor` sends, or none
+/// (openshift-reference.md 6.2).
+fn run_bc_controller_case(
+    f: &mut Failures,
+    id: &str,
+    object: &Value,
+    expected: &Value,
+    run: &Run,
+    result: &Value,
+) {
+    f.check(
+        id,
+        expected["error"].is_null() && expected["updated"].is_null(),
+        || "the data has a BuildConfig error or update".into(),
+    );
+    f.eq(id, "recorded changes", recorded_changes(expected), vec![]);
+    let request = &expected["buildRequest"];
+    let want = if request.is_null() {
+        None
+    } else {
+        let meta = &request["metadata"];
+        let bc_ns = meta["namespace"].as_str().unwrap_or_default();
+        let causes = request["triggeredBy"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|c| {
+                        let cause = &c["imageChangeBuild"];
+                        (
+                            build_source(&cause["fromRef"], bc_ns),
+                            str_of(&cause["imageID"], "imageID").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(WantBuild {
+            object: (
+                bc_ns.to_string(),
+                str_of(&meta["name"], "metadata.name").to_string(),
+            ),
+            from: build_source(&request["from"], bc_ns),
+            reference: str_of(
+                &request["triggeredByImage"]["name"],
+                "triggeredByImage.name",
+            )
+            .to_string(),
+            causes,
+        })
+    };
+    check_build(f, id, object, run, result, want);
+}
+
+/// A DeploymentConfig's pod spec.
+const DC_POD_SPEC: &[&str] = &["spec", "template", "spec"];
+
+/// `spec.triggers[].imageChangeParams.lastTriggeredImage` of every
+/// `type: ImageChange` trigger, in order (`""` = unset).
+fn last_triggered_images(dc: &Value) -> Vec<String> {
+    dc.pointer("/spec/triggers")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter(|t| t["type"] == "ImageChange")
+                .map(|t| {
+                    t["imageChangeParams"]["lastTriggeredImage"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What DeploymentConfig triggers write: the container images and the
+/// `lastTriggeredImage`s.
+fn dc_state(dc: &Value) -> (Images, Vec<String>) {
+    (images(dc, DC_POD_SPEC), last_triggered_images(dc))
+}
+
+/// `dc` with the `lastTriggeredImage` of its ImageChange triggers set, in order
+/// (`""` = unset: an existing value is removed).
+fn with_last_triggered(dc: &Value, lasts: &[String]) -> Result<Value, String> {
+    let mut out = dc.clone();
+    let triggers: Vec<&mut Value> = out
+        .pointer_mut("/spec/triggers")
+        .and_then(Value::as_array_mut)
+        .map(|a| {
+            a.iter_mut()
+                .filter(|t| t["type"] == "ImageChange")
+                .collect()
+        })
+        .unwrap_or_default();
+    if triggers.len() != lasts.len() {
+        return Err(format!(
+            "{} ImageChange triggers, {} lastTriggeredImages",
+            triggers.len(),
+            lasts.len()
+        ));
+    }
+    for (t, last) in triggers.into_iter().zip(lasts) {
+        let params = t
+            .get_mut("imageChangeParams")
+            .and_then(Value::as_object_mut)
+            .ok_or("an ImageChange trigger without imageChangeParams")?;
+        let old = params
+            .get("lastTriggeredImage")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !last.is_empty() {
+            params.insert("lastTriggeredImage".into(), Value::String(last.clone()));
+        } else if !old.is_empty() {
+            params.remove("lastTriggeredImage");
+        }
+    }
+    Ok(out)
+}
+
+/// The `(field, old, new)` changes that turn DeploymentConfig `before` into
+/// `after` (images and `lastTriggeredImage`s; `""` = missing), sorted.
+fn dc_field_changes(before: &Value, after: &Value) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let (b, a) = (images(before, DC_POD_SPEC), images(after, DC_POD_SPEC));
+    for (list, items) in &b {
+        for (i, (_, old)) in items.iter().enumerate() {
+            let new = a
+                .get(list)
+                .and_then(|l| l.get(i))
+                .map(|(_, img)| img.as_str())
+                .unwrap_or_default();
+            if old != new {
+                out.push((
+                    format!("{}.{list}[{i}].image", DC_POD_SPEC.join(".")),
+                    old.clone(),
+                    new.to_string(),
+                ));
+            }
+        }
+    }
+    let triggers = |v: &Value| -> Vec<String> {
+        v.pointer("/spec/triggers")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|t| {
+                        t["imageChangeParams"]["lastTriggeredImage"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (i, (old, new)) in triggers(before)
+        .into_iter()
+        .zip(triggers(after))
+        .enumerate()
+    {
+        if old != new {
+            out.push((
+                format!("spec.triggers[{i}].imageChangeParams.lastTriggeredImage"),
+                old,
+                new,
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether the controller's blocking rule applies (openshift-reference.md 6.1
+/// step 2): an automatic ImageStreamTag trigger (API defaults applied) whose tag
+/// does not resolve and that has no `lastTriggeredImage`. Resolution by
+/// [`oracle_resolve`], independent of streampin.
+fn dc_blocked_oracle(dc: &Value, streams: &[Value], registry: Option<&str>) -> bool {
+    let dc_ns = dc["metadata"]["namespace"].as_str().unwrap_or_default();
+    dc.pointer("/spec/triggers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|t| {
+            let p = &t["imageChangeParams"];
+            let kind = p["from"]["kind"].as_str().unwrap_or_default();
+            let ns = p["from"]["namespace"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .unwrap_or(dc_ns);
+            p.is_object()
+                && matches!(kind, "" | "ImageStreamTag")
+                && p["automatic"] == true
+                && p["lastTriggeredImage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .is_empty()
+                && oracle_resolve(
+                    streams,
+                    ns,
+                    p["from"]["name"].as_str().unwrap_or_default(),
+                    registry,
+                )
+                .is_none()
+        })
+}
+
+/// `dc-blocked` (an error) exactly when `blocked`, and then nothing written;
+/// otherwise no error at all.
+fn check_dc_blocked(f: &mut Failures, id: &str, run: &Run, blocked: bool) {
+    let errors: Vec<Code> = run
+        .plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.code)
+        .collect();
+    if blocked {
+        f.check(id, errors.contains(&Code::DcBlocked), || {
+            format!("want an error `dc-blocked`; errors: {:?}", run.errors())
+        });
+        f.check(id, errors.iter().all(|c| *c == Code::DcBlocked), || {
+            format!("errors besides `dc-blocked`: {:?}", run.errors())
+        });
+        f.check(
+            id,
+            !run.object_changed && run.plan.changes.is_empty(),
+            || {
+                format!(
+                    "a blocked DeploymentConfig must not be rewritten: {:?}",
+                    run.changes()
+                )
+            },
+        );
+    } else {
+        f.check(id, errors.is_empty(), || {
+            format!("no error expected, got {:?}", run.errors())
+        });
+    }
+    f.check(
+        id,
+        run.plan
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::DcBlocked)
+            .all(|d| d.severity == Severity::Error),
+        || "`dc-blocked` must be an error".into(),
+    );
+}
+
+/// A build streampin should report: the BuildConfig `(namespace, name)`,
+/// `from`, the triggering pull spec, and `(from, imageID)` per cause.
+#[derive(Debug, PartialEq, Eq)]
+struct WantBuild {
+    object: (String, String),
+    from: String,
+    reference: String,
+    causes: Vec<(String, String)>,
+}
+
+/// How a `Build` names an ImageStreamTag reference: `is:tag`, or `ns/is:tag`
+/// when its namespace (empty = the BuildConfig's) differs from the BuildConfig's.
+fn build_source(reference: &Value, bc_namespace: &str) -> String {
+    let name = reference["name"].as_str().unwrap_or_default();
+    match reference["namespace"].as_str().filter(|n| !n.is_empty()) {
+        Some(ns) if ns != bc_namespace => format!("{ns}/{name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// BuildConfigs: nothing is written and nothing is an error; the plan holds
+/// exactly the wanted build (or none), with one `build-triggered` info per build.
+fn check_build(
+    f: &mut Failures,
+    id: &str,
+    object: &Value,
+    run: &Run,
+    result: &Value,
+    want: Option<WantBuild>,
+) {
+    f.check(
+        id,
+        !run.object_changed && run.plan.changes.is_empty(),
+        || format!("a BuildConfig must never be rewritten: {:?}", run.changes()),
+    );
+    f.eq(id, "object", result, object);
+    f.check(id, run.errors().is_empty(), || {
+        format!("no error expected, got {:?}", run.errors())
+    });
+    let got: Vec<WantBuild> = run
+        .plan
+        .builds
+        .iter()
+        .map(|b| WantBuild {
+            object: (b.object.namespace.clone(), b.object.name.clone()),
+            from: b.from.clone(),
+            reference: b.reference.clone(),
+            causes: b
+                .causes
+                .iter()
+                .map(|c| (c.from.clone(), c.image_id.clone()))
+                .collect(),
+        })
+        .collect();
+    f.check(
+        id,
+        run.plan
+            .builds
+            .iter()
+            .all(|b| b.object.kind == "BuildConfig"),
+        || format!("a build for something else: {:?}", run.plan.builds),
+    );
+    let want_count = usize::from(want.is_some());
+    f.eq(id, "builds", got, want.into_iter().collect());
+    let triggered: Vec<_> = run
+        .plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::BuildTriggered)
+        .collect();
+    f.eq(
+        id,
+        "`build-triggered` diagnostics",
+        triggered.len(),
+        want_count,
+    );
+    f.check(
+        id,
+        triggered.iter().all(|d| d.severity == Severity::Info),
+        || "`build-triggered` must be info".into(),
     );
 }
 
@@ -1085,7 +1497,7 @@ fn run_annotation_vector(f: &mut Failures, id: &str, v: &Value) {
         .cloned()
         .unwrap_or_default();
     let registry = input["internalRegistryHostname"].as_str();
-    let run = run_pipeline(object, &streams, registry);
+    let run = run_pipeline(object, &streams, registry, false);
     for p in &run.problems {
         f.add(id, p.clone());
     }
@@ -1644,4 +2056,257 @@ fn conformance_image_reference_vectors() {
         seen += 1;
     }
     f.finish("image-reference.json", seen, vectors.len());
+}
+
+// ---------------------------------------------------------------------------
+// g. vectors/deploymentconfig-trigger.json
+// ---------------------------------------------------------------------------
+
+/// `input.tagResponses` of a test-origin vector: what the Go test's fake tag
+/// retriever returned (the synthesised streams must resolve the same way).
+fn tag_responses(input: &Value) -> Vec<(String, String, Option<String>)> {
+    input["tagResponses"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    (
+                        str_of(&r["namespace"], "namespace").to_string(),
+                        str_of(&r["name"], "name").to_string(),
+                        Some(str_of(&r["ref"], "ref").to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn conformance_deploymentconfig_trigger_vectors() {
+    let (doc, vectors) = load_vectors("deploymentconfig-trigger.json");
+    let groups: BTreeSet<&str> = doc["groups"]
+        .as_object()
+        .map(|g| g.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        groups,
+        BTreeSet::from(["controller", "instantiate-force"]),
+        "deploymentconfig-trigger.json: groups"
+    );
+    let mut f = Failures::default();
+    let mut seen = 0;
+    let mut ids = BTreeSet::new();
+    for v in &vectors {
+        let id = str_of(&v["id"], "id");
+        ids.insert(id.to_string());
+        run_dc_vector(&mut f, id, v);
+        seen += 1;
+    }
+    check_deviation_ids("deploymentconfig-trigger", &ids, &mut f);
+    f.finish("deploymentconfig-trigger.json", seen, vectors.len());
+}
+
+fn run_dc_vector(f: &mut Failures, id: &str, v: &Value) {
+    let input = &v["input"];
+    let expected = &v["expected"];
+    let object = &input["object"];
+    // controller: UpdateDeploymentConfigImages; instantiate-force: processTriggers
+    // (`oc rollout latest`), streampin's `--include-manual`.
+    let group = str_of(&v["group"], "group");
+    let include_manual = match group {
+        "controller" => false,
+        "instantiate-force" => true,
+        other => {
+            f.add(id, format!("unknown group `{other}`"));
+            return;
+        }
+    };
+    f.eq(
+        id,
+        "kind",
+        object["kind"].as_str(),
+        Some("DeploymentConfig"),
+    );
+    let streams = input["imageStreams"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let registry = input["internalRegistryHostname"].as_str();
+    let run = run_pipeline(object, &streams, registry, include_manual);
+    for p in &run.problems {
+        f.add(id, p.clone());
+    }
+    let result = match &run.result {
+        Ok(v) => v,
+        Err(e) => {
+            f.add(id, e.clone());
+            return;
+        }
+    };
+    check_resolutions(f, id, &streams, registry, &tag_responses(input), false);
+    let rule = deviation("deploymentconfig-trigger", id);
+    check_deviation_diagnostics(f, id, &run, rule);
+    if let Some(r) = rule {
+        f.add(id, format!("no meaning for {r:?} here"));
+        return;
+    }
+    f.check(id, run.plan.builds.is_empty(), || {
+        format!("builds for a DeploymentConfig: {:?}", run.plan.builds)
+    });
+
+    let outcome = str_of(&expected["outcome"], "outcome");
+    if !matches!(outcome, "update" | "noop") {
+        f.add(id, format!("unknown outcome `{outcome}`"));
+        return;
+    }
+    let want_images = expected_image_maps(&expected["containerImages"]);
+    let want_lasts: Vec<String> = expected["lastTriggeredImages"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|l| str_of(l, "lastTriggeredImage").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let got_images = image_maps(f, id, &images(result, DC_POD_SPEC));
+    f.eq(id, "container images", &got_images, &want_images);
+    let got_lasts = last_triggered_images(result);
+    f.eq(id, "lastTriggeredImages", &got_lasts, &want_lasts);
+    // The input with exactly those fields set.
+    let want_object =
+        match with_last_triggered(&with_images(object, DC_POD_SPEC, &want_images), &want_lasts) {
+            Ok(o) => o,
+            Err(e) => {
+                f.add(id, format!("expected.lastTriggeredImages: {e}"));
+                return;
+            }
+        };
+    let named = image_maps(f, id, &images(&want_object, DC_POD_SPEC));
+    f.eq(
+        id,
+        "containerImages names exactly the input's containers",
+        &named,
+        &want_images,
+    );
+    if got_images == want_images && got_lasts == want_lasts {
+        // Nothing else may differ either.
+        f.eq(id, "whole object", result, &want_object);
+    }
+    let want_changes = dc_field_changes(object, &want_object);
+    f.eq(
+        id,
+        "outcome (as the recorded final state implies)",
+        outcome,
+        if want_changes.is_empty() {
+            "noop"
+        } else {
+            "update"
+        },
+    );
+    f.eq(id, "changes (field, old, new)", run.changes(), want_changes);
+    f.eq(
+        id,
+        "object.json rewritten",
+        run.object_changed,
+        outcome == "update",
+    );
+    // processTriggers skips unresolved tags; only the controller blocks.
+    let blocked = !include_manual && dc_blocked_oracle(object, &streams, registry);
+    f.check(id, !blocked || outcome == "noop", || {
+        "the blocking rule applies but the outcome is `update`".into()
+    });
+    check_dc_blocked(f, id, &run, blocked);
+}
+
+// ---------------------------------------------------------------------------
+// h. vectors/buildconfig-trigger.json
+// ---------------------------------------------------------------------------
+
+#[test]
+fn conformance_buildconfig_trigger_vectors() {
+    let (_, vectors) = load_vectors("buildconfig-trigger.json");
+    let mut f = Failures::default();
+    let mut seen = 0;
+    let mut ids = BTreeSet::new();
+    for v in &vectors {
+        let id = str_of(&v["id"], "id");
+        ids.insert(id.to_string());
+        run_bc_vector(&mut f, id, v);
+        seen += 1;
+    }
+    check_deviation_ids("buildconfig-trigger", &ids, &mut f);
+    f.finish("buildconfig-trigger.json", seen, vectors.len());
+}
+
+fn run_bc_vector(f: &mut Failures, id: &str, v: &Value) {
+    let input = &v["input"];
+    let expected = &v["expected"];
+    let object = &input["object"];
+    if let Some(g) = v["group"].as_str() {
+        f.add(id, format!("unknown group `{g}`"));
+        return;
+    }
+    f.eq(id, "kind", object["kind"].as_str(), Some("BuildConfig"));
+    let streams = input["imageStreams"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let registry = input["internalRegistryHostname"].as_str();
+    let run = run_pipeline(object, &streams, registry, false);
+    for p in &run.problems {
+        f.add(id, p.clone());
+    }
+    let result = match &run.result {
+        Ok(v) => v,
+        Err(e) => {
+            f.add(id, e.clone());
+            return;
+        }
+    };
+    check_resolutions(f, id, &streams, registry, &tag_responses(input), false);
+    let rule = deviation("buildconfig-trigger", id);
+    check_deviation_diagnostics(f, id, &run, rule);
+    if let Some(r) = rule {
+        f.add(id, format!("no meaning for {r:?} here"));
+        return;
+    }
+    let request = &expected["request"];
+    let want = match expected["buildRequested"].as_bool() {
+        Some(true) => {
+            let bc_ns = object["metadata"]["namespace"].as_str().unwrap_or_default();
+            let causes = request["causes"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|c| {
+                            (
+                                build_source(&c["fromRef"], bc_ns),
+                                str_of(&c["imageID"], "imageID").to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(WantBuild {
+                object: (
+                    bc_ns.to_string(),
+                    str_of(&object["metadata"]["name"], "metadata.name").to_string(),
+                ),
+                from: build_source(&request["from"], bc_ns),
+                reference: str_of(&request["triggeredByImage"], "triggeredByImage").to_string(),
+                causes,
+            })
+        }
+        Some(false) => {
+            f.check(id, request.is_null(), || {
+                "a request without a build?".into()
+            });
+            None
+        }
+        None => {
+            f.add(id, "no `buildRequested`".into());
+            return;
+        }
+    };
+    check_build(f, id, object, &run, result, want);
 }
