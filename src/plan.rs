@@ -21,7 +21,7 @@ use crate::manifest::yaml::{self, Document, Node, NodeKind};
 use crate::manifest::{self, Manifest};
 use crate::source::SourceFile;
 use crate::trigger::eval::{self, Context, EvalSettings};
-use crate::trigger::{Build, Change, TriggerRow, buildconfig, deploymentconfig};
+use crate::trigger::{Build, Change, TriggerRow, buildconfig, deploymentconfig, lookup};
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone, Default)]
@@ -264,6 +264,14 @@ fn evaluate_objects(
             }
             _ => {}
         }
+        if !settings.eval.no_local_lookup {
+            let addressed: Vec<_> = evs
+                .iter()
+                .flat_map(|e| e.addressed.iter().copied())
+                .collect();
+            let lookup = lookup::evaluate(&ctx, &m, &addressed);
+            evs.push(lookup);
+        }
         for ev in evs {
             all.changes.extend(ev.changes);
             all.diagnostics.extend(ev.diagnostics);
@@ -287,6 +295,7 @@ fn evaluate_file(
         mut diagnostics,
         rows,
         builds,
+        ..
     } = evaluate_objects(source, docs, &inherited, index, settings);
     let mut file = None;
     if !changes.is_empty() {

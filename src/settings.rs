@@ -16,8 +16,6 @@ pub struct Settings {
     pub format: Format,
     /// Colour choice for stdout and stderr.
     pub color: anstream::ColorChoice,
-    /// Whether local lookup runs (semantics.md; on by default).
-    pub local_lookup: bool,
     /// `check` fails when a build would start.
     pub fail_on_build: bool,
 }
@@ -36,6 +34,7 @@ impl Settings {
                 eval: EvalSettings {
                     internal_registry: args.internal_registry.clone(),
                     include_manual: args.include_manual,
+                    no_local_lookup: args.no_local_lookup,
                 },
                 read: Default::default(),
             },
@@ -51,7 +50,6 @@ impl Settings {
                 ColorArg::Always => anstream::ColorChoice::Always,
                 ColorArg::Never => anstream::ColorChoice::Never,
             },
-            local_lookup: !args.no_local_lookup,
             fail_on_build: false,
         }
     }

@@ -138,6 +138,11 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>, include_manual: bool) -
     };
     let init = manifest::containers(doc, pod_spec, ContainerList::Init);
     let regular = manifest::containers(doc, pod_spec, ContainerList::Regular);
+    for c in init.iter().chain(regular.iter()) {
+        if relevant.iter().any(|t| t.container_names.contains(&c.name)) {
+            out.addressed.push((c.list, c.index));
+        }
+    }
     let all: Vec<&Container<'_, '_>> = init.iter().chain(regular.iter()).collect();
     // Desired state, simulated in trigger order as the Go code mutates the object.
     let mut images: BTreeMap<(ContainerList, usize), (String, usize, Option<Resolution>)> =

@@ -25,6 +25,8 @@ pub struct EvalSettings {
     /// Resolve DeploymentConfig triggers that are not automatic too, as
     /// `oc rollout latest` does.
     pub include_manual: bool,
+    /// Skip the local-lookup pass (it runs by default).
+    pub no_local_lookup: bool,
 }
 
 /// What evaluating one object produced.
@@ -38,6 +40,8 @@ pub struct Evaluation {
     pub rows: Vec<TriggerRow>,
     /// Builds OpenShift would start (BuildConfigs).
     pub builds: Vec<super::Build>,
+    /// Containers a trigger addresses (local lookup leaves them alone).
+    pub addressed: Vec<(ContainerList, usize)>,
 }
 
 /// Context shared by the evaluation of every object of one file.
@@ -260,6 +264,13 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
         ) {
             Ok(r) => r,
             Err(nf) => {
+                // The container is the trigger's even while its tag does not
+                // resolve: local lookup must leave it alone.
+                if let FieldPath::Target(target) = &parsed
+                    && let Some(c) = select(target, &init, &regular)
+                {
+                    out.addressed.push((c.list, c.index));
+                }
                 let (code, message) = not_found_message(&nf, &lookup_ns, &t.from.name);
                 let conflict = matches!(nf, NotFound::Conflict(_));
                 out.diagnostics.push(ctx.diag(
@@ -296,20 +307,10 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
             rows.push(row(i, None, source, Some(resolved.reference), State::Error));
             continue;
         };
-        let found = match &target.selector {
-            Selector::Index(n) => {
-                let list = if target.list == ContainerList::Init {
-                    &init
-                } else {
-                    &regular
-                };
-                usize::try_from(*n).ok().and_then(|n| list.get(n))
-            }
-            Selector::Name { name, .. } => {
-                init.iter().chain(regular.iter()).find(|c| &c.name == name)
-            }
-            Selector::Unmatched => None,
-        };
+        let found = select(&target, &init, &regular);
+        if let Some(c) = found {
+            out.addressed.push((c.list, c.index));
+        }
         let Some(container) = found else {
             out.diagnostics.push(ctx.diag(
                 Code::ContainerNotFound,
@@ -509,6 +510,27 @@ pub fn field_edit(
             map.span.start,
             Some(key),
         ),
+    }
+}
+
+/// The container a parsed fieldPath selects, as `findContainerBySelector` does:
+/// an index into the named list, or a name searched in init containers first.
+fn select<'c, 'd, 'a>(
+    target: &fieldpath::Target,
+    init: &'c [Container<'d, 'a>],
+    regular: &'c [Container<'d, 'a>],
+) -> Option<&'c Container<'d, 'a>> {
+    match &target.selector {
+        Selector::Index(n) => {
+            let list = if target.list == ContainerList::Init {
+                init
+            } else {
+                regular
+            };
+            usize::try_from(*n).ok().and_then(|n| list.get(n))
+        }
+        Selector::Name { name, .. } => init.iter().chain(regular).find(|c| &c.name == name),
+        Selector::Unmatched => None,
     }
 }
 

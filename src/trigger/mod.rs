@@ -6,6 +6,7 @@ pub mod annotation;
 pub mod buildconfig;
 pub mod deploymentconfig;
 pub mod eval;
+pub mod lookup;
 
 use serde::Serialize;
 

@@ -356,6 +356,7 @@ fn run_pipeline(
         eval: EvalSettings {
             internal_registry: internal_registry.map(str::to_string),
             include_manual,
+            no_local_lookup: false,
         },
         read: Default::default(),
     };
