@@ -316,6 +316,115 @@ pub fn resolve_pull_spec_for_tag(
     Ok(out)
 }
 
+// ---- ImageStreamImage references (openshift-apiserver imageutil) ----
+
+/// `DigestOrImageMatch`: `id` is a prefix of the image's digest hex or of the
+/// whole image string.
+fn digest_or_image_match(image: &str, id: &str) -> bool {
+    if crate::image_ref::validate_digest_str(image)
+        && let Some((_, hex)) = image.split_once(':')
+        && hex.starts_with(id)
+    {
+        return true;
+    }
+    image.starts_with(id)
+}
+
+/// `ResolveImageID`: the event for `id` across every status tag; exactly one
+/// distinct image may match. The event returned is the last match.
+pub fn resolve_image_id(stream: &ImageStream, id: &str) -> Result<TagEvent, String> {
+    let mut found: Option<&TagEvent> = None;
+    let mut images: std::collections::BTreeSet<&str> = Default::default();
+    for event in stream.status_tags.iter().flat_map(|t| &t.items) {
+        if digest_or_image_match(&event.image, id) {
+            found = Some(event);
+            images.insert(&event.image);
+        }
+    }
+    match (images.len(), found) {
+        (1, Some(e)) => Ok(TagEvent {
+            created: String::new(),
+            docker_image_reference: e.docker_image_reference.clone(),
+            image: e.image.clone(),
+            generation: 0,
+        }),
+        (0, _) | (_, None) => Err(format!("imagestreamimage `{id}` not found")),
+        _ => Err(format!(
+            "multiple images match the prefix `{id}`: {}",
+            images.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// `DockerImageReferenceForImage`: the newest event for `id` (by `created`), with
+/// the reference policy of the tag it was found under.
+pub fn docker_image_reference_for_image(stream: &ImageStream, id: &str) -> Option<String> {
+    let mut latest: Option<(&str, &TagEvent)> = None;
+    for t in &stream.status_tags {
+        for e in &t.items {
+            if digest_or_image_match(&e.image, id)
+                && latest.is_none_or(|(_, l)| e.created.as_str() > l.created.as_str())
+            {
+                latest = Some((&t.tag, e));
+            }
+        }
+    }
+    let (tag, event) = latest?;
+    if tag.is_empty() {
+        return None;
+    }
+    let Some(spec) = stream.spec_tag(tag) else {
+        return Some(event.docker_image_reference.clone());
+    };
+    if spec.reference_policy == "Local" {
+        return Some(match ImageRef::parse(&stream.docker_image_repository) {
+            Ok(mut r) => {
+                r.tag.clear();
+                r.id = event.image.clone();
+                r.exact()
+            }
+            Err(_) => event.docker_image_reference.clone(),
+        });
+    }
+    Some(event.docker_image_reference.clone())
+}
+
+impl Index {
+    /// `resolveImageStreamReference` of the build generator: what a build's
+    /// `from` becomes when the build is created.
+    pub fn resolve_build_reference(
+        &self,
+        kind: &str,
+        name: &str,
+        namespace: &str,
+    ) -> Result<String, String> {
+        match kind {
+            "ImageStreamImage" => {
+                let (stream, id) = parse_image_stream_image_name(name)
+                    .ok_or_else(|| format!("`{name}` is not a valid ImageStreamImage name"))?;
+                let snap = self
+                    .get(namespace, &stream)
+                    .ok_or_else(|| format!("imagestream `{namespace}/{stream}` not found"))?;
+                docker_image_reference_for_image(&snap.stream, &id)
+                    .ok_or_else(|| format!("unable to find corresponding tag for image `{id}`"))
+            }
+            "ImageStreamTag" => {
+                let (stream, tag) = parse_image_stream_tag_name(name).ok_or_else(|| {
+                    format!("`{name}` is not a valid ImageStreamTag name: expected exactly one : delimiter")
+                })?;
+                let snap = self
+                    .get(namespace, &stream)
+                    .ok_or_else(|| format!("imagestream `{namespace}/{stream}` not found"))?;
+                snap.stream
+                    .resolve_latest_tagged_image(&tag)
+                    .ok_or_else(|| format!("imagestreamtag `{name}` not found"))
+            }
+            "DockerImage" => Ok(name.to_string()),
+            other => Err(format!("unknown From Kind `{other}`")),
+        }
+    }
+}
+
 // ---- ImageStreamTag / ImageStreamImage name helpers (library-go imageutil) ----
 
 /// `SplitImageStreamTag`: split at the first `:`; the tag defaults to `latest`;

@@ -7,6 +7,7 @@ mod cli;
 mod conformance;
 mod dc_bc;
 mod diagnostics;
+mod imagestreamimage;
 mod lookup;
 mod property;
 mod support;
