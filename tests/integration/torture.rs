@@ -303,10 +303,14 @@ fn torture_diff_is_a_patch_git_applies() {
     );
 }
 
-/// Split a line holding an `image:` key into (everything up to the value, the
-/// value token, everything after it: spaces, a comment, flow punctuation, `\r`).
+/// Split a line holding an `image:` key (or a DeploymentConfig's
+/// `lastTriggeredImage:`) into (everything up to the value, the value token,
+/// everything after it: spaces, a comment, flow punctuation, `\r`).
 fn split_image_line(line: &str) -> Option<(&str, &str, &str)> {
-    let key = line.find("image:")? + "image:".len();
+    let key = match line.find("image:") {
+        Some(i) => i + "image:".len(),
+        None => line.find("lastTriggeredImage:")? + "lastTriggeredImage:".len(),
+    };
     let after = &line[key..];
     let start = key + (after.len() - after.trim_start_matches([' ', '\t']).len());
     let rest = &line[start..];
