@@ -186,3 +186,26 @@ fn builds_are_reported_in_every_format() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn a_deploymentconfig_without_template_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/dc-bc/is.yaml"),
+        dir.path().join("is.yaml"),
+    )
+    .unwrap();
+    let dc = std::fs::read_to_string(root().join("tests/fixtures/dc-bc/dc.yaml")).unwrap();
+    let cut = dc.find("  template:").unwrap();
+    std::fs::write(dir.path().join("dc.yaml"), &dc[..cut]).unwrap();
+    let (code, report) = json(dir.path(), &["check"]);
+    assert_eq!(code, 1);
+    let diags = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "object-invalid");
+    assert_eq!(
+        (diags[0]["line"].as_u64(), diags[0]["column"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(report["changes"].as_array().unwrap().is_empty());
+}

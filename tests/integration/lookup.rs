@@ -100,6 +100,18 @@ fn local_lookup_vectors() {
         if plan.has_errors() {
             failures.push(format!("{id}: unexpected errors {:?}", plan.diagnostics));
         }
+        // A pin without a digest (a tag that has no image yet) is called out.
+        let tags = plan.changes.iter().filter(|c| !c.new.contains('@')).count();
+        let not_digest = plan
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::PinNotDigest)
+            .count();
+        if tags != not_digest {
+            failures.push(format!(
+                "{id}: {tags} tag pins but {not_digest} pin-not-digest warnings"
+            ));
+        }
         // Every rewrite says the cluster pins it once and never rolls it forward.
         let rewrites = plan
             .changes
