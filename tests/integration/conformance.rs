@@ -327,6 +327,30 @@ impl Run {
     }
 }
 
+/// Run the pipeline on a case's `input` (object, streams, registry host) and
+/// record problems with the run. `None` when the object could not be read back.
+fn run_input<'v>(
+    f: &mut Failures,
+    id: &str,
+    input: &'v Value,
+    include_manual: bool,
+) -> Option<(Run, Vec<Value>, Option<&'v str>)> {
+    let streams = input["imageStreams"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let registry = input["internalRegistryHostname"].as_str();
+    let run = run_pipeline(&input["object"], &streams, registry, include_manual);
+    for p in &run.problems {
+        f.add(id, p.clone());
+    }
+    if let Err(e) = &run.result {
+        f.add(id, e.clone());
+        return None;
+    }
+    Some((run, streams, registry))
+}
+
 /// Write the object and its streams into a fresh directory and build the plan
 /// the way `streampin diff` does.
 fn run_pipeline(
@@ -842,23 +866,11 @@ fn run_controller_case(f: &mut Failures, id: &str, case: &Value) {
     let input = &case["input"];
     let expected = &case["expected"];
     let object = &input["object"];
-    let streams = input["imageStreams"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let registry = input["internalRegistryHostname"].as_str();
     let kind_name = object["kind"].as_str().unwrap_or_default();
-    let run = run_pipeline(object, &streams, registry, false);
-    for p in &run.problems {
-        f.add(id, p.clone());
-    }
-    let result = match &run.result {
-        Ok(v) => v,
-        Err(e) => {
-            f.add(id, e.clone());
-            return;
-        }
+    let Some((run, streams, registry)) = run_input(f, id, input, false) else {
+        return;
     };
+    let result = run.result.as_ref().expect("checked by run_input");
 
     // The controller's tag retriever results, for every case (for DC/BC cases,
     // one per container name or per trigger, as the indexer lists them).
@@ -1493,22 +1505,10 @@ fn run_annotation_vector(f: &mut Failures, id: &str, v: &Value) {
     let input = &v["input"];
     let expected = &v["expected"];
     let object = &input["object"];
-    let streams = input["imageStreams"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let registry = input["internalRegistryHostname"].as_str();
-    let run = run_pipeline(object, &streams, registry, false);
-    for p in &run.problems {
-        f.add(id, p.clone());
-    }
-    let result = match &run.result {
-        Ok(v) => v,
-        Err(e) => {
-            f.add(id, e.clone());
-            return;
-        }
+    let Some((run, streams, registry)) = run_input(f, id, input, false) else {
+        return;
     };
+    let result = run.result.as_ref().expect("checked by run_input");
     let Some(info) = kind_info(object) else {
         f.add(id, "streampin does not know the kind".into());
         return;
@@ -2128,22 +2128,10 @@ fn run_dc_vector(f: &mut Failures, id: &str, v: &Value) {
         object["kind"].as_str(),
         Some("DeploymentConfig"),
     );
-    let streams = input["imageStreams"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let registry = input["internalRegistryHostname"].as_str();
-    let run = run_pipeline(object, &streams, registry, include_manual);
-    for p in &run.problems {
-        f.add(id, p.clone());
-    }
-    let result = match &run.result {
-        Ok(v) => v,
-        Err(e) => {
-            f.add(id, e.clone());
-            return;
-        }
+    let Some((run, streams, registry)) = run_input(f, id, input, include_manual) else {
+        return;
     };
+    let result = run.result.as_ref().expect("checked by run_input");
     check_resolutions(f, id, &streams, registry, &tag_responses(input), false);
     let rule = deviation("deploymentconfig-trigger", id);
     check_deviation_diagnostics(f, id, &run, rule);
@@ -2248,22 +2236,10 @@ fn run_bc_vector(f: &mut Failures, id: &str, v: &Value) {
         return;
     }
     f.eq(id, "kind", object["kind"].as_str(), Some("BuildConfig"));
-    let streams = input["imageStreams"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let registry = input["internalRegistryHostname"].as_str();
-    let run = run_pipeline(object, &streams, registry, false);
-    for p in &run.problems {
-        f.add(id, p.clone());
-    }
-    let result = match &run.result {
-        Ok(v) => v,
-        Err(e) => {
-            f.add(id, e.clone());
-            return;
-        }
+    let Some((run, streams, registry)) = run_input(f, id, input, false) else {
+        return;
     };
+    let result = run.result.as_ref().expect("checked by run_input");
     check_resolutions(f, id, &streams, registry, &tag_responses(input), false);
     let rule = deviation("buildconfig-trigger", id);
     check_deviation_diagnostics(f, id, &run, rule);
