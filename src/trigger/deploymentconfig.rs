@@ -245,71 +245,88 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>, include_manual: bool) -
         ));
     }
 
-    // Turn the desired state into edits.
-    let mut changes = Vec::new();
-    let mut failed = false;
+    // Turn the desired state into edits: the containers' images, then each
+    // trigger's lastTriggeredImage.
+    struct Field<'n, 'd, 'a> {
+        node: Option<&'n Node<'a>>,
+        map: &'n Node<'a>,
+        key: &'static str,
+        container: String,
+        field: String,
+        old: String,
+        new: &'n String,
+        trigger: &'n DcTrigger<'d, 'a>,
+        resolution: Option<Resolution>,
+    }
+    let mut fields = Vec::new();
     for c in &all {
         let Some((value, trigger, resolution)) = images.get(&(c.list, c.index)) else {
             continue;
         };
         let old = c.image_value(doc);
-        if &old == value {
-            continue;
-        }
-        let (edit, at, inserted_key) = field_edit(src, c.image, c.node, "image", value);
-        match edit {
-            Ok(edit) => changes.push(change(
-                ctx,
-                m,
-                at,
-                c.name.clone(),
-                field_path(POD_SPEC, c.list, c.index),
+        if &old != value {
+            fields.push(Field {
+                node: c.image,
+                map: c.node,
+                key: "image",
+                container: c.name.clone(),
+                field: field_path(POD_SPEC, c.list, c.index),
                 old,
-                value.clone(),
-                &triggers[*trigger],
-                resolution.clone(),
-                edit,
-                inserted_key,
-            )),
-            Err(e) => {
-                failed = true;
-                out.diagnostics.push(ctx.diag(
-                    Code::ImageNotEditable,
-                    at,
-                    m,
-                    format!("container `{}` should become `{value}`, but {e}; nothing in this object is changed", c.name),
-                ));
-            }
+                new: value,
+                trigger: &triggers[*trigger],
+                resolution: resolution.clone(),
+            });
         }
     }
     for (index, value) in &lasts {
         let t = &triggers[*index];
-        if &t.last_value == value {
-            continue;
+        if let Some(params) = t.params.filter(|_| &t.last_value != value) {
+            fields.push(Field {
+                node: t.last,
+                map: params,
+                key: "lastTriggeredImage",
+                container: String::new(),
+                field: format!("spec.triggers[{index}].imageChangeParams.lastTriggeredImage"),
+                old: t.last_value.clone(),
+                new: value,
+                trigger: t,
+                resolution: None,
+            });
         }
-        let Some(params) = t.params else { continue };
-        let (edit, at, inserted_key) = field_edit(src, t.last, params, "lastTriggeredImage", value);
+    }
+    let mut changes = Vec::new();
+    let mut failed = false;
+    for f in fields {
+        let (edit, at, inserted_key) = field_edit(src, f.node, f.map, f.key, f.new);
         match edit {
             Ok(edit) => changes.push(change(
                 ctx,
                 m,
                 at,
-                String::new(),
-                format!("spec.triggers[{index}].imageChangeParams.lastTriggeredImage"),
-                t.last_value.clone(),
-                value.clone(),
-                t,
-                None,
+                f.container,
+                f.field,
+                f.old,
+                f.new.clone(),
+                f.trigger,
+                f.resolution,
                 edit,
                 inserted_key,
             )),
             Err(e) => {
                 failed = true;
+                let what = if f.container.is_empty() {
+                    "`lastTriggeredImage`".to_string()
+                } else {
+                    format!("container `{}`", f.container)
+                };
                 out.diagnostics.push(ctx.diag(
                     Code::ImageNotEditable,
                     at,
                     m,
-                    format!("`lastTriggeredImage` should become `{value}`, but {e}; nothing in this object is changed"),
+                    format!(
+                        "{what} should become `{}`, but {e}; nothing in this object is changed",
+                        f.new
+                    ),
                 ));
             }
         }
