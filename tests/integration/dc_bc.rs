@@ -50,12 +50,7 @@ fn automatic_triggers_write_images_and_last_triggered_image() {
             .iter()
             .all(|c| c["source"]["type"] == "deploymentconfig" && c["new"] == PIN)
     );
-    let codes: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let codes = crate::support::codes(&report);
     assert_eq!(codes, vec!["build-triggered", "dc-blocked"]);
 
     streampin(dir.path()).arg("apply").assert().code(1);
@@ -118,12 +113,7 @@ fn include_manual_mirrors_rollout_latest() {
         containers,
         vec![("blocked", "web"), ("api", "api"), ("api", "worker")]
     );
-    let codes: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let codes = crate::support::codes(&report);
     assert!(!codes.contains(&"dc-blocked"), "{codes:?}");
 }
 

@@ -218,12 +218,7 @@ fn lookup_skips_triggered_containers_and_can_be_turned_off() {
             ),
         ]
     );
-    let codes: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let codes = crate::support::codes(&report);
     assert_eq!(codes, vec!["resolve-names-value", "lookup-without-trigger"]);
 
     let off = run(&["--no-local-lookup"]);
