@@ -5,6 +5,7 @@
 //! decides or mutates.
 
 pub mod kind;
+pub mod patch;
 pub mod write;
 pub mod yaml;
 
