@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod author;
 pub mod cli;
 pub mod commands;
 pub mod diag;

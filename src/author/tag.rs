@@ -1,0 +1,1 @@
+//! `oc tag` on ImageStream snapshots.
