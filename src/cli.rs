@@ -33,6 +33,154 @@ pub enum Command {
     Check(CheckArgs),
     /// List every trigger with its resolved pull spec and state.
     Triggers(ScanArgs),
+    /// Add, change, remove or list triggers in the manifests, as `oc set triggers`.
+    SetTriggers(SetTriggersArgs),
+    /// Point an ImageStream snapshot's tag at another tag or image, as `oc tag`.
+    Tag(TagArgs),
+    /// Turn local lookup on or off, as `oc set image-lookup`.
+    SetImageLookup(SetImageLookupArgs),
+}
+
+/// Options shared by the authoring verbs (set-triggers, tag, set-image-lookup).
+#[derive(Debug, Args)]
+pub struct AuthorArgs {
+    /// Files or directories holding the objects (directories recursively).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        default_value = ".",
+        help_heading = "Input"
+    )]
+    pub files: Vec<PathBuf>,
+    /// Namespace: narrows which object a name means, and is the namespace of
+    /// objects that have none.
+    #[arg(short = 'n', long, value_name = "NS", help_heading = "Input")]
+    pub namespace: Option<String>,
+    /// Print the change as a unified diff instead of writing it.
+    #[arg(long, help_heading = "Output")]
+    pub dry_run: bool,
+    /// When to use colour (NO_COLOR is honoured).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, help_heading = "Output")]
+    pub color: ColorArg,
+}
+
+/// `set-triggers` options, as `oc set triggers` takes them.
+#[derive(Debug, Args)]
+pub struct SetTriggersArgs {
+    /// Objects: `kind/name` (`deploy/web`, `dc/api`, `bc/app`), or a kind then names.
+    #[arg(value_name = "RESOURCE", required = true)]
+    pub resources: Vec<String>,
+    /// An image stream tag (`[ns/]stream:tag`) to trigger on.
+    #[arg(long, value_name = "IS:TAG")]
+    pub from_image: Option<String>,
+    /// Comma-separated container names the image trigger writes.
+    #[arg(short = 'c', long, value_name = "NAMES")]
+    pub containers: Option<String>,
+    /// Make every trigger (or the one named) automatic.
+    #[arg(long)]
+    pub auto: bool,
+    /// Make every trigger (or the one named) manual.
+    #[arg(long)]
+    pub manual: bool,
+    /// Remove the trigger named by a --from-* flag.
+    #[arg(long)]
+    pub remove: bool,
+    /// Remove every trigger.
+    #[arg(long)]
+    pub remove_all: bool,
+    /// The config-change trigger.
+    #[arg(long)]
+    pub from_config: bool,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: AuthorArgs,
+}
+
+/// `tag` options, as `oc tag` takes them.
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// SOURCE then one or more DEST (`[ns/]stream:tag`); with -d, only DESTs.
+    #[arg(value_name = "SOURCE DEST", required = true)]
+    pub args: Vec<String>,
+    /// Make DEST follow SOURCE (an alias within one image stream).
+    #[arg(long)]
+    pub alias: bool,
+    /// The kind of SOURCE, when it cannot be inferred.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub source: Option<SourceKindArg>,
+    /// Only reference the image: it is never imported.
+    #[arg(long)]
+    pub reference: bool,
+    /// How pods pull the tag's image.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = ReferencePolicyArg::Source)]
+    pub reference_policy: ReferencePolicyArg,
+    /// Re-import the image periodically.
+    #[arg(long)]
+    pub scheduled: bool,
+    /// Allow importing over plain HTTP.
+    #[arg(long)]
+    pub insecure: bool,
+    /// What an import records for a manifest list.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub import_mode: Option<ImportModeArg>,
+    /// Delete the DEST tags.
+    #[arg(short = 'd', long)]
+    pub delete: bool,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: AuthorArgs,
+}
+
+/// `tag --source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceKindArg {
+    /// An ImageStreamTag (`stream:tag`).
+    #[value(name = "imagestreamtag", alias = "istag")]
+    ImageStreamTag,
+    /// An ImageStreamImage (`stream@sha256:…`).
+    #[value(name = "imagestreamimage", alias = "isimage")]
+    ImageStreamImage,
+    /// An image in a registry.
+    #[value(name = "docker")]
+    Docker,
+}
+
+/// `tag --reference-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReferencePolicyArg {
+    /// Pull from the source registry.
+    Source,
+    /// Pull through the cluster's registry.
+    Local,
+}
+
+/// `tag --import-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportModeArg {
+    /// The image for the cluster's platform.
+    #[value(name = "Legacy")]
+    Legacy,
+    /// The whole manifest list.
+    #[value(name = "PreserveOriginal")]
+    PreserveOriginal,
+}
+
+/// `set-image-lookup` options, as `oc set image-lookup` takes them.
+#[derive(Debug, Args)]
+pub struct SetImageLookupArgs {
+    /// Image stream names, or `kind/name` for workloads. None: list the streams.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Turn lookup on (`--enabled=false` turns it off).
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub enabled: bool,
+    /// List the named objects instead of changing them.
+    #[arg(long)]
+    pub list: bool,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: AuthorArgs,
 }
 
 /// `diff` options.

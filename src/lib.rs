@@ -73,5 +73,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             commands::check::run(&settings)
         }
         Command::Triggers(a) => commands::triggers::run(&Settings::resolve(&a, Format::Text)),
+        Command::SetTriggers(a) => {
+            let flags = author::triggers::Flags {
+                from_image: a.from_image.clone(),
+                containers: a.containers.clone(),
+                auto: a.auto,
+                manual: a.manual,
+                remove: a.remove,
+                remove_all: a.remove_all,
+                from_config: a.from_config,
+            };
+            commands::set_triggers::run(&a.resources, &flags, &settings::common(&a.common))
+        }
+        Command::SetImageLookup(a) => commands::set_image_lookup::run(
+            &a.names,
+            a.enabled,
+            a.list,
+            &settings::common(&a.common),
+        ),
+        Command::Tag(_) => anyhow::bail!("tag is not available yet"),
     }
 }

@@ -1,7 +1,8 @@
 //! Resolve command-line arguments into documented settings. Precedence: command
 //! line, then defaults (there is no config file yet).
 
-use crate::cli::{ColorArg, FormatArg, ScanArgs};
+use crate::cli::{AuthorArgs, ColorArg, FormatArg, ScanArgs};
+use crate::commands::author::Common;
 use crate::discover::DiscoverOptions;
 use crate::plan::PlanSettings;
 use crate::report::Format;
@@ -45,12 +46,26 @@ impl Settings {
                 Some(FormatArg::Json) => Format::Json,
                 Some(FormatArg::Github) => Format::Github,
             },
-            color: match args.color {
-                ColorArg::Auto => anstream::ColorChoice::Auto,
-                ColorArg::Always => anstream::ColorChoice::Always,
-                ColorArg::Never => anstream::ColorChoice::Never,
-            },
+            color: color(args.color),
             fail_on_build: false,
         }
+    }
+}
+
+fn color(c: ColorArg) -> anstream::ColorChoice {
+    match c {
+        ColorArg::Auto => anstream::ColorChoice::Auto,
+        ColorArg::Always => anstream::ColorChoice::Always,
+        ColorArg::Never => anstream::ColorChoice::Never,
+    }
+}
+
+/// Resolve the options the authoring verbs share.
+pub fn common(args: &AuthorArgs) -> Common {
+    Common {
+        files: args.files.clone(),
+        namespace: args.namespace.clone().filter(|n| !n.is_empty()),
+        dry_run: args.dry_run,
+        color: color(args.color),
     }
 }

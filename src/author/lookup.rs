@@ -94,24 +94,35 @@ mod tests {
             "spec": {"template": {"spec": {"containers": []}}}});
         assert!(!enabled(&d));
         set(&mut d, true);
-        assert_eq!(d["spec"]["template"]["metadata"]["annotations"][RESOLVE_NAMES], "*");
+        assert_eq!(
+            d["spec"]["template"]["metadata"]["annotations"][RESOLVE_NAMES],
+            "*"
+        );
         assert!(enabled(&d));
         set(&mut d, false);
         assert_eq!(d["spec"]["template"]["metadata"], json!({}));
         let mut cj = json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
             "spec": {"jobTemplate": {"spec": {"template": {"spec": {}}}}}});
         set(&mut cj, true);
-        assert!(cj["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["annotations"][RESOLVE_NAMES].is_string());
-        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {}});
+        assert!(
+            cj["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["annotations"][RESOLVE_NAMES]
+                .is_string()
+        );
+        let mut pod =
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {}});
         set(&mut pod, true);
         assert_eq!(pod["metadata"]["annotations"][RESOLVE_NAMES], "*");
     }
 
     #[test]
     fn image_streams_use_the_lookup_policy() {
-        let mut is = json!({"kind": "ImageStream", "metadata": {"name": "k"}, "spec": {"tags": []}});
+        let mut is =
+            json!({"kind": "ImageStream", "metadata": {"name": "k"}, "spec": {"tags": []}});
         set(&mut is, false);
-        assert_eq!(is, json!({"kind": "ImageStream", "metadata": {"name": "k"}, "spec": {"tags": []}}));
+        assert_eq!(
+            is,
+            json!({"kind": "ImageStream", "metadata": {"name": "k"}, "spec": {"tags": []}})
+        );
         set(&mut is, true);
         assert!(enabled(&is));
         set(&mut is, false);

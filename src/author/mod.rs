@@ -184,7 +184,9 @@ pub fn parse_resources(args: &[String]) -> Result<Vec<ResourceArg>, String> {
             let k = kind_for(kind)
                 .ok_or_else(|| format!("the server doesn't have a resource type \"{kind}\""))?;
             if name.is_empty() || name.contains('/') {
-                return Err(format!("arguments in resource/name form must have a single resource and name: {a}"));
+                return Err(format!(
+                    "arguments in resource/name form must have a single resource and name: {a}"
+                ));
             }
             out.push(ResourceArg {
                 kind: k,
@@ -226,7 +228,9 @@ pub fn find<'o>(
             "{}/{} not found{}",
             plural(r.kind),
             r.name,
-            namespace.map(|n| format!(" in namespace {n}")).unwrap_or_default()
+            namespace
+                .map(|n| format!(" in namespace {n}"))
+                .unwrap_or_default()
         )),
         [one] => Ok(one),
         many => {
@@ -253,7 +257,10 @@ pub struct RenderError {
 
 /// Turn the wanted objects into verified new file text, one `FilePlan` per file
 /// that changes. `wanted` holds (object as found, the value it should have).
-pub fn render(ws: &Workspace, wanted: &[(Object, Value)]) -> Result<Vec<FilePlan>, Vec<RenderError>> {
+pub fn render(
+    ws: &Workspace,
+    wanted: &[(Object, Value)],
+) -> Result<Vec<FilePlan>, Vec<RenderError>> {
     let mut by_file: BTreeMap<usize, Vec<&(Object, Value)>> = BTreeMap::new();
     for w in wanted {
         if w.0.value != w.1 {
@@ -310,9 +317,7 @@ fn render_file(source: &SourceFile, list: &[&(Object, Value)]) -> Result<String,
     })?;
     let got: Vec<Value> = again.iter().map(|d| d.root.to_json(d)).collect();
     if got != want {
-        return Err(
-            "the edited text does not read back as intended; nothing was written".into(),
-        );
+        return Err("the edited text does not read back as intended; nothing was written".into());
     }
     Ok(new)
 }

@@ -65,13 +65,19 @@ pub fn complete(flags: &Flags, current_namespace: &str) -> Result<Options, Strin
     };
     if let Some(from) = flags.from_image.as_deref().filter(|f| !f.is_empty()) {
         let r = ImageRef::parse(from).map_err(|e| {
-            format!("the value of --from-image does not appear to be a valid reference to an image: {e}")
+            format!(
+                "the value of --from-image does not appear to be a valid reference to an image: {e}"
+            )
         })?;
         if !r.registry.is_empty() || !r.id.is_empty() {
-            return Err("the value of --from-image must point to an image stream tag on this server".into());
+            return Err(
+                "the value of --from-image must point to an image stream tag on this server".into(),
+            );
         }
         if r.tag.is_empty() {
-            return Err("the value of --from-image must include the tag you wish to pull from".into());
+            return Err(
+                "the value of --from-image must include the tag you wish to pull from".into(),
+            );
         }
         o.from_image = format!("{}:{}", r.name, r.tag);
         o.from_image_namespace = default_namespace(&r.namespace, current_namespace);
@@ -226,24 +232,36 @@ fn container_for_path(spec: Option<&Value>, path: &str, base: &str) -> Option<St
             .map(|a| a.iter().collect())
             .unwrap_or_default()
     };
-    let name_of = |c: &Value| c.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name_of = |c: &Value| {
+        c.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     match t.selector {
         Selector::Index(i) => {
             let items = list(t.list.key());
-            usize::try_from(i).ok().and_then(|i| items.get(i)).map(|c| name_of(c))
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| items.get(i))
+                .map(|c| name_of(c))
         }
         Selector::Name { name, .. } => list("initContainers")
             .into_iter()
             .chain(list("containers"))
             .find(|c| name_of(c) == name)
-            .map(|c| name_of(c)),
+            .map(name_of),
         Selector::Unmatched => None,
     }
 }
 
 fn read_dc(obj: &Value, namespace: &str) -> Definition {
     let mut def = Definition::default();
-    for t in at(obj, &["spec", "triggers"]).and_then(Value::as_array).into_iter().flatten() {
+    for t in at(obj, &["spec", "triggers"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match t.get("type").and_then(Value::as_str) {
             Some("ConfigChange") => def.config_change = true,
             Some("ImageChange") => {
@@ -263,7 +281,11 @@ fn read_dc(obj: &Value, namespace: &str) -> Definition {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -291,7 +313,11 @@ fn strategy_trigger(obj: &Value, namespace: &str) -> Option<ImageChange> {
 fn read_bc(obj: &Value, namespace: &str) -> Definition {
     let mut def = Definition::default();
     let mut set_strategy = false;
-    for t in at(obj, &["spec", "triggers"]).and_then(Value::as_array).into_iter().flatten() {
+    for t in at(obj, &["spec", "triggers"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let ty = t.get("type").and_then(Value::as_str).unwrap_or_default();
         match ty {
             "ConfigChange" => def.config_change = true,
@@ -373,7 +399,12 @@ pub fn update(def: &mut Definition, o: &Options) {
 }
 
 /// Write a definition back onto an object (`TriggerDefinition.Apply`).
-pub fn apply(def: &Definition, obj: &mut Value, carrier: Carrier, namespace: &str) -> Result<(), String> {
+pub fn apply(
+    def: &Definition,
+    obj: &mut Value,
+    carrier: Carrier,
+    namespace: &str,
+) -> Result<(), String> {
     match carrier {
         Carrier::Annotation(pod_spec) => apply_annotation(def, obj, pod_spec, namespace),
         Carrier::DeploymentConfig => apply_dc(def, obj),
@@ -573,7 +604,8 @@ fn bc_trigger_key(t: &Value) -> Value {
         t.get(k).filter(|h| h.is_object()).map(|h| {
             json!([
                 str_at(h, &["secret"]),
-                h.get("secretReference").map(|s| str_at(s, &["name"]).to_string()),
+                h.get("secretReference")
+                    .map(|s| str_at(s, &["name"]).to_string()),
                 h.get("allowEnv") == Some(&Value::Bool(true)),
             ])
         })
@@ -627,7 +659,11 @@ fn apply_bc(def: &Definition, obj: &mut Value, namespace: &str) {
         }
         if !t.auto {
             existing.retain(|e| {
-                !matches_build_image_change(t, strategy.as_ref(), e.get("imageChange").unwrap_or(&Value::Null))
+                !matches_build_image_change(
+                    t,
+                    strategy.as_ref(),
+                    e.get("imageChange").unwrap_or(&Value::Null),
+                )
             });
             continue;
         }
@@ -649,8 +685,18 @@ fn apply_bc(def: &Definition, obj: &mut Value, namespace: &str) {
 
 /// The rows `oc set triggers` prints for one object (without the header).
 /// `name` is `<plural>/<name>`.
-pub fn rows(name: &str, obj: &Value, carrier: Option<Carrier>, namespace: &str) -> Vec<[String; 4]> {
-    let error = vec![[name.to_string(), "<error>".into(), String::new(), "false".into()]];
+pub fn rows(
+    name: &str,
+    obj: &Value,
+    carrier: Option<Carrier>,
+    namespace: &str,
+) -> Vec<[String; 4]> {
+    let error = vec![[
+        name.to_string(),
+        "<error>".into(),
+        String::new(),
+        "false".into(),
+    ]];
     let Some(carrier) = carrier else {
         return error;
     };
@@ -680,8 +726,16 @@ pub fn rows(name: &str, obj: &Value, carrier: Option<Carrier>, namespace: &str) 
     for (ty, v) in &def.webhooks {
         let (label, val) = match ty.as_str() {
             "Generic" => {
-                let allow = v.get("generic").and_then(|g| g.get("allowEnv")) == Some(&Value::Bool(true));
-                ("webhook", if allow { "<secret>, allowenv" } else { "<secret>" })
+                let allow =
+                    v.get("generic").and_then(|g| g.get("allowEnv")) == Some(&Value::Bool(true));
+                (
+                    "webhook",
+                    if allow {
+                        "<secret>, allowenv"
+                    } else {
+                        "<secret>"
+                    },
+                )
             }
             "GitHub" => ("github", "<secret>"),
             "GitLab" => ("gitlab", "<secret>"),

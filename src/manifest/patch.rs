@@ -23,12 +23,32 @@ pub fn patch(src: &str, doc: &Document<'_>, desired: &Value) -> Result<Vec<Edit>
     let mut p = Patcher {
         src,
         doc,
+        json: matches!(
+            &doc.root.kind,
+            NodeKind::Map { flow: true, .. } | NodeKind::Seq { flow: true, .. }
+        ),
         eol: if src.contains("\r\n") { "\r\n" } else { "\n" },
-        layout: Layout::detect(src, &doc.root),
+        r: Renderer {
+            layout: Layout::detect(src, &doc.root),
+        },
         edits: Vec::new(),
     };
     p.node(&doc.root, desired, Slot::Root, false)?;
     Ok(p.edits)
+}
+
+/// A whole document as block YAML (two-space indentation, sequences indented
+/// under their key), keys in the value's order.
+pub fn to_yaml(v: &Value) -> String {
+    let r = Renderer {
+        layout: Layout { step: 2, seq: 2 },
+    };
+    let mut out = match inline(v) {
+        Some(t) => t,
+        None => r.block(v, 0).join("\n"),
+    };
+    out.push('\n');
+    out
 }
 
 /// Where a node sits, which decides how a replacement is written.
@@ -68,7 +88,10 @@ fn detect_in(src: &str, node: &Node<'_>, step: &mut Option<usize>, seq: &mut Opt
         return;
     }
     match &node.kind {
-        NodeKind::Map { entries, flow: false } => {
+        NodeKind::Map {
+            entries,
+            flow: false,
+        } => {
             for (k, v) in entries {
                 let kc = column(src, k.span.start);
                 match &v.kind {
@@ -110,8 +133,10 @@ fn detect_in(src: &str, node: &Node<'_>, step: &mut Option<usize>, seq: &mut Opt
 struct Patcher<'s, 'd, 'a> {
     src: &'s str,
     doc: &'d Document<'a>,
+    /// The document is one flow collection (a JSON file): new values are JSON.
+    json: bool,
     eol: &'static str,
-    layout: Layout,
+    r: Renderer,
     edits: Vec<Edit>,
 }
 
@@ -139,8 +164,8 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                 self.seq(n, items, *flow, w, slot, in_flow)
             }
             (NodeKind::Scalar { style, .. }, Value::String(s))
-                if !(n.span.is_empty() && in_flow)
-                    && !matches!(style, Style::Literal | Style::Folded) =>
+                if !(matches!(style, Style::Literal | Style::Folded)
+                    || n.span.is_empty() && in_flow) =>
             {
                 let e = set_scalar(self.src, n, s)?;
                 self.edits.push(e);
@@ -189,20 +214,20 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
         }
         let inline = in_flow || inline(want).is_some();
         let text = if inline {
-            format!(" {}", inline_or_json(want))
+            format!(" {}", self.flow_text(want))
         } else {
             match slot {
                 Slot::Value(_) => {
                     let indent = base
                         + if want.is_array() {
-                            self.layout.seq
+                            self.r.layout.seq
                         } else {
-                            self.layout.step
+                            self.r.layout.step
                         };
-                    format!("{}{}", self.eol, self.block(want, indent).join(self.eol))
+                    format!("{}{}", self.eol, self.r.block(want, indent).join(self.eol))
                 }
                 _ => {
-                    let lines = self.block(want, base + 2);
+                    let lines = self.r.block(want, base + 2);
                     format!(" {}", lines.join(self.eol).trim_start())
                 }
             }
@@ -252,7 +277,8 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
         let json_keys = entries[kept[0]].0.style() == Some(Style::DoubleQuoted);
         let indent = column(self.src, entries[kept[0]].0.span.start);
         // Group new keys by the gap they go into: before kept[0], or after kept[j].
-        let mut gaps: Vec<(Option<usize>, Vec<(&String, &Value)>)> = Vec::new();
+        type Gap<'w> = (Option<usize>, Vec<(&'w String, &'w Value)>);
+        let mut gaps: Vec<Gap<'_>> = Vec::new();
         for (k, v) in new {
             let gap = if sorted {
                 match kept_keys.iter().position(|e| *e > k.as_str()) {
@@ -272,13 +298,20 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             if flow || in_flow {
                 let text: Vec<String> = list
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", key_text(k, json_keys), inline_or_json(v)))
+                    .map(|(k, v)| {
+                        format!(
+                            "{}: {}",
+                            key_text(k, json_keys || self.json),
+                            self.flow_text(v)
+                        )
+                    })
                     .collect();
                 let text = text.join(", ");
                 match gap {
-                    None => self
-                        .edits
-                        .push(Edit::insert(entries[kept[0]].0.span.start, format!("{text}, "))),
+                    None => self.edits.push(Edit::insert(
+                        entries[kept[0]].0.span.start,
+                        format!("{text}, "),
+                    )),
                     Some(i) => self
                         .edits
                         .push(Edit::insert(spans[i].1, format!(", {text}"))),
@@ -287,7 +320,7 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             }
             let mut lines = Vec::new();
             for (k, v) in &list {
-                lines.extend(self.entry(k, v, indent, json_keys));
+                lines.extend(self.r.entry(k, v, indent, json_keys));
             }
             match gap {
                 None => {
@@ -296,11 +329,7 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                     let text = format!("{}{}{}", body.trim_start(), self.eol, " ".repeat(indent));
                     self.edits.push(Edit::insert(at, text));
                 }
-                Some(i) => {
-                    let at = self.line_end(spans[i].1);
-                    self.edits
-                        .push(Edit::insert(at, format!("{}{}", self.eol, lines.join(self.eol))));
-                }
+                Some(i) => self.insert_lines_after(spans[i].1, &lines),
             }
         }
         Ok(())
@@ -315,7 +344,10 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
         slot: Slot<'d, 'a>,
         in_flow: bool,
     ) -> Result<(), NotEditable> {
-        let old: Vec<String> = items.iter().map(|i| i.to_json(self.doc).to_string()).collect();
+        let old: Vec<String> = items
+            .iter()
+            .map(|i| i.to_json(self.doc).to_string())
+            .collect();
         let new: Vec<String> = want.iter().map(Value::to_string).collect();
         let mut removed = vec![false; items.len()];
         let mut paired: Vec<(usize, usize)> = Vec::new();
@@ -330,7 +362,10 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                     old_index,
                     new_index,
                     new_len,
-                } => inserts.push((old_index, want[new_index..new_index + new_len].iter().collect())),
+                } => inserts.push((
+                    old_index,
+                    want[new_index..new_index + new_len].iter().collect(),
+                )),
                 similar::DiffOp::Replace {
                     old_index,
                     old_len,
@@ -362,9 +397,8 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             let start = if flow || in_flow {
                 item.span.start
             } else {
-                let dash = dash_before(self.src, item.span.start).ok_or_else(|| {
-                    NotEditable("a sequence item has no `-` to anchor it".into())
-                })?;
+                let dash = dash_before(self.src, item.span.start)
+                    .ok_or_else(|| NotEditable("a sequence item has no `-` to anchor it".into()))?;
                 let ls = line_start(self.src, dash);
                 if !self.src[ls..dash].bytes().all(|b| b == b' ') {
                     return Err(NotEditable(
@@ -388,7 +422,7 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                 (None, None) => (true, (pos..items.len()).find(|&i| !removed[i]).unwrap_or(0)),
             };
             if flow || in_flow {
-                let text: Vec<String> = values.iter().map(|v| inline_or_json(v)).collect();
+                let text: Vec<String> = values.iter().map(|v| self.flow_text(v)).collect();
                 let text = text.join(", ");
                 if anchor_before {
                     self.edits
@@ -401,7 +435,7 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             }
             let mut lines = Vec::new();
             for v in values {
-                lines.extend(self.item(v, dash_col));
+                lines.extend(self.r.item(v, dash_col));
             }
             if anchor_before {
                 let at = line_start(self.src, starts[idx].0);
@@ -410,9 +444,7 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                     format!("{}{}", lines.join(self.eol), self.eol),
                 ));
             } else {
-                let at = self.line_end(starts[idx].1);
-                self.edits
-                    .push(Edit::insert(at, format!("{}{}", self.eol, lines.join(self.eol))));
+                self.insert_lines_after(starts[idx].1, &lines);
             }
         }
         Ok(())
@@ -447,7 +479,11 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             } else {
                 let ls = line_start(self.src, spans[a].0);
                 let prefix = &self.src[ls..spans[a].0];
-                if !prefix.trim_start_matches('\u{feff}').bytes().all(|c| c == b' ') {
+                if !prefix
+                    .trim_start_matches('\u{feff}')
+                    .bytes()
+                    .all(|c| c == b' ')
+                {
                     // `- key: v` as the first entry of an item: keep the dash.
                     if i < removed.len() {
                         spans[a].0..spans[i].0
@@ -457,7 +493,19 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                         ));
                     }
                 } else {
-                    ls..self.next_line_start(spans[b].1)
+                    let end = self.next_line_start(spans[b].1);
+                    if end == self.src.len() && !self.src.ends_with('\n') && ls > 0 {
+                        // The last line, with no line break after it: take the
+                        // break before it instead, so the file still ends bare.
+                        let brk = if self.src[..ls].ends_with("\r\n") {
+                            2
+                        } else {
+                            1
+                        };
+                        ls - brk..end
+                    } else {
+                        ls..end
+                    }
                 }
             };
             self.edits.push(Edit::replace(self.src, range, ""));
@@ -465,6 +513,94 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
         Ok(())
     }
 
+    /// A value written inside a flow collection: JSON in a JSON file.
+    fn flow_text(&self, v: &Value) -> String {
+        if self.json {
+            v.to_string()
+        } else {
+            inline_or_json(v)
+        }
+    }
+
+    /// Insert whole lines after the line where `end` falls. They go at the start
+    /// of the next line, so a removal of the lines that follow cannot overlap.
+    fn insert_lines_after(&mut self, end: usize, lines: &[String]) {
+        let at = self.next_line_start(end);
+        let body = lines.join(self.eol);
+        let text = if at == self.src.len() && !self.src.ends_with('\n') {
+            format!("{}{body}", self.eol)
+        } else {
+            format!("{body}{}", self.eol)
+        };
+        self.edits.push(Edit::insert(at, text));
+    }
+
+    /// End of a node's own text (its last token), not of trailing blank lines.
+    fn content_end(&self, n: &Node<'_>) -> usize {
+        match &n.kind {
+            NodeKind::Map {
+                entries,
+                flow: false,
+            } => entries
+                .last()
+                .map_or(n.span.end, |(k, v)| self.content_end(v).max(k.span.end)),
+            NodeKind::Seq { items, flow: false } => {
+                items.last().map_or(n.span.end, |i| self.content_end(i))
+            }
+            NodeKind::Scalar {
+                style: Style::Literal | Style::Folded,
+                ..
+            } => {
+                let t = &self.src[..n.span.end];
+                t.trim_end_matches(['\n', '\r']).len()
+            }
+            _ => n.span.end,
+        }
+    }
+
+    /// The end of the line holding the last character before `end` (before its
+    /// line break), so a trailing comment stays with its line.
+    fn line_end(&self, end: usize) -> usize {
+        let mut e = end;
+        let b = self.src.as_bytes();
+        while e > 0 && matches!(b[e - 1], b'\n' | b'\r') {
+            e -= 1;
+        }
+        match self.src[e..].find(['\r', '\n']) {
+            Some(i) => e + i,
+            None => self.src.len(),
+        }
+    }
+
+    fn next_line_start(&self, end: usize) -> usize {
+        let e = self.line_end(end);
+        let rest = &self.src[e..];
+        if rest.starts_with("\r\n") {
+            e + 2
+        } else if rest.starts_with('\n') || rest.starts_with('\r') {
+            e + 1
+        } else {
+            e
+        }
+    }
+
+    fn colon_after(&self, key: &Node<'_>) -> Result<usize, NotEditable> {
+        let rest = &self.src[key.span.end..];
+        let skip = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        if rest[skip..].starts_with(':') {
+            Ok(key.span.end + skip)
+        } else {
+            Err(NotEditable("a mapping key is not followed by `:`".into()))
+        }
+    }
+}
+
+/// Writes new YAML text in a file's layout.
+struct Renderer {
+    layout: Layout,
+}
+
+impl Renderer {
     /// Lines for `key: value` at column `indent`.
     fn entry(&self, key: &str, v: &Value, indent: usize, json_keys: bool) -> Vec<String> {
         let pad = " ".repeat(indent);
@@ -509,59 +645,6 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                 .collect(),
             Value::Array(a) => a.iter().flat_map(|v| self.item(v, indent)).collect(),
             other => vec![format!("{}{}", " ".repeat(indent), inline_or_json(other))],
-        }
-    }
-
-    /// End of a node's own text (its last token), not of trailing blank lines.
-    fn content_end(&self, n: &Node<'_>) -> usize {
-        match &n.kind {
-            NodeKind::Map { entries, flow: false } => entries
-                .last()
-                .map_or(n.span.end, |(k, v)| self.content_end(v).max(k.span.end)),
-            NodeKind::Seq { items, flow: false } => items
-                .last()
-                .map_or(n.span.end, |i| self.content_end(i)),
-            NodeKind::Scalar { style, .. } if matches!(style, Style::Literal | Style::Folded) => {
-                let t = &self.src[..n.span.end];
-                t.trim_end_matches(['\n', '\r']).len()
-            }
-            _ => n.span.end,
-        }
-    }
-
-    /// The end of the line holding the last character before `end` (before its
-    /// line break), so a trailing comment stays with its line.
-    fn line_end(&self, end: usize) -> usize {
-        let mut e = end;
-        let b = self.src.as_bytes();
-        while e > 0 && matches!(b[e - 1], b'\n' | b'\r') {
-            e -= 1;
-        }
-        match self.src[e..].find(['\r', '\n']) {
-            Some(i) => e + i,
-            None => self.src.len(),
-        }
-    }
-
-    fn next_line_start(&self, end: usize) -> usize {
-        let e = self.line_end(end);
-        let rest = &self.src[e..];
-        if rest.starts_with("\r\n") {
-            e + 2
-        } else if rest.starts_with('\n') || rest.starts_with('\r') {
-            e + 1
-        } else {
-            e
-        }
-    }
-
-    fn colon_after(&self, key: &Node<'_>) -> Result<usize, NotEditable> {
-        let rest = &self.src[key.span.end..];
-        let skip = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-        if rest[skip..].starts_with(':') {
-            Ok(key.span.end + skip)
-        } else {
-            Err(NotEditable("a mapping key is not followed by `:`".into()))
         }
     }
 }
@@ -709,7 +792,10 @@ mod tests {
             "t:\n  - type: A # keep\n  - type: C\n  - p:\n      q:\n        - 1\n    type: D\n"
         );
         let out = edit(src, |v| v["t"][1]["x"] = json!(2));
-        assert_eq!(out, "t:\n  - type: A # keep\n  - type: B\n    x: 2\n  - type: C\n");
+        assert_eq!(
+            out,
+            "t:\n  - type: A # keep\n  - type: B\n    x: 2\n  - type: C\n"
+        );
     }
 
     #[test]
@@ -728,7 +814,8 @@ mod tests {
             v["a"]["z"] = json!("x");
             v["c"] = json!([1]);
         });
-        assert_eq!(out, "{\"a\": {\"b\": 1, \"z\": x}, \"c\": [1]}");
+        assert_eq!(out, "{\"a\": {\"b\": 1, \"z\": \"x\"}, \"c\": [1]}");
+        serde_json::from_str::<Value>(&out).unwrap();
     }
 
     #[test]
@@ -753,6 +840,16 @@ mod tests {
         let src = "a: |\n  [1,\n   2]\nb: 1\n";
         let out = edit(src, |v| v["a"] = json!("[3]"));
         assert_eq!(out, "a: '[3]'\nb: 1\n");
+    }
+
+    #[test]
+    fn insert_after_an_item_whose_last_line_goes() {
+        let src = "t:\n- a: 1\n  b: 2\nz: 0";
+        let out = edit(src, |v| v["t"] = json!([{"a": 1}, {"c": 3}]));
+        assert_eq!(out, "t:\n- a: 1\n- c: 3\nz: 0");
+        let src = "t:\n- a: 1\n  b: 2";
+        let out = edit(src, |v| v["t"] = json!([{"a": 1}, {"c": 3}]));
+        assert_eq!(out, "t:\n- a: 1\n- c: 3");
     }
 
     #[test]

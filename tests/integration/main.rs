@@ -2,6 +2,7 @@
 //! torture cases, hostile input and generated manifests.
 
 #![allow(clippy::unwrap_used)]
+mod authoring;
 mod bad_input;
 mod cli;
 mod conformance;

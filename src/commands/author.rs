@@ -1,0 +1,89 @@
+//! What the authoring verbs share once a verb has said what it wants: render
+//! and verify the files, then print the diff (`--dry-run`) or write them, and
+//! report per object as `oc` does.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::ExitStatus;
+use crate::author::{Object, Workspace, render};
+use crate::commands::apply::write_file;
+use crate::report::{Printer, diff, human};
+
+/// The shared options, resolved.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// `-f` paths.
+    pub files: Vec<PathBuf>,
+    /// `-n`.
+    pub namespace: Option<String>,
+    /// Print a diff instead of writing.
+    pub dry_run: bool,
+    /// Colour.
+    pub color: anstream::ColorChoice,
+}
+
+/// `kind.group/name` as `oc` prints an object it changed.
+pub fn object_name(o: &Object) -> String {
+    let kind = o.id.kind.to_ascii_lowercase();
+    match o.id.api_version.split_once('/') {
+        Some((group, _)) => format!("{kind}.{group}/{}", o.id.name),
+        None => format!("{kind}/{}", o.id.name),
+    }
+}
+
+/// Render, verify and write (or print) what a verb wants. `errors` are the
+/// per-object failures already met; `done` is the past participle printed per
+/// changed object (`triggers updated`).
+pub fn finish(
+    ws: &Workspace,
+    wanted: &[(Object, Value)],
+    mut errors: Vec<String>,
+    done: &str,
+    common: &Common,
+) -> anyhow::Result<ExitStatus> {
+    let mut p = Printer::new(common.color);
+    let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;
+    p.eprint(&human::diagnostics(&ws.diagnostics, ecolor))?;
+    let plans = match render(ws, wanted) {
+        Ok(plans) => plans,
+        Err(failures) => {
+            for f in failures {
+                errors.push(format!("{}: not changed: {}", f.file, f.message));
+            }
+            Vec::new()
+        }
+    };
+    let mut failed_files = Vec::new();
+    if common.dry_run {
+        p.print(&diff::render_all(&plans, p.color))?;
+    } else {
+        for f in &plans {
+            if let Err(e) = write_file(f) {
+                errors.push(format!("{}: not written: {e:#}", f.display));
+                failed_files.push(f.display.clone());
+            }
+        }
+    }
+    let written: Vec<&String> = plans
+        .iter()
+        .map(|f| &f.display)
+        .filter(|d| !failed_files.contains(d))
+        .collect();
+    for (o, v) in wanted {
+        let display = ws.display(o).to_string();
+        if o.value != *v && written.contains(&&display) && !common.dry_run {
+            p.print(&format!("{} {done}\n", object_name(o)))?;
+        }
+    }
+    for e in &errors {
+        p.eprint(&format!("error: {e}\n"))?;
+    }
+    p.flush()?;
+    Ok(if errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Findings
+    })
+}

@@ -1,0 +1,85 @@
+//! `streampin set-image-lookup`: `oc set image-lookup` on the files.
+
+use crate::ExitStatus;
+use crate::author::{self, ResourceArg, Workspace, lookup, tabwriter};
+use crate::commands::author::{Common, finish};
+use crate::report::Printer;
+
+/// Run `set-image-lookup`.
+pub fn run(
+    names: &[String],
+    enabled: bool,
+    list: bool,
+    common: &Common,
+) -> anyhow::Result<ExitStatus> {
+    let mut ws = Workspace::load(&common.files, common.namespace.clone())?;
+    let objects = ws.objects();
+    let mut errors = Vec::new();
+    // A bare name is an image stream; `kind/name` any object.
+    let mut targets = Vec::new();
+    for n in names {
+        if n.contains('/') {
+            targets.extend(
+                author::parse_resources(std::slice::from_ref(n)).map_err(anyhow::Error::msg)?,
+            );
+        } else {
+            targets.push(ResourceArg {
+                kind: "ImageStream",
+                name: n.clone(),
+            });
+        }
+    }
+    let found: Vec<author::Object> = if names.is_empty() {
+        objects
+            .iter()
+            .filter(|o| o.id.kind == "ImageStream")
+            .filter(|o| {
+                common
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|ns| o.id.namespace == ns)
+            })
+            .cloned()
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for r in &targets {
+            match author::find(&objects, r, common.namespace.as_deref()) {
+                Ok(o) => v.push(o.clone()),
+                Err(e) => errors.push(e),
+            }
+        }
+        v
+    };
+    if names.is_empty() || list {
+        let mut rows = vec![vec!["NAME".to_string(), "LOCAL".to_string()]];
+        for o in &found {
+            let name = if o.id.kind == "ImageStream" {
+                o.id.name.clone()
+            } else {
+                format!("{}/{}", author::plural(&o.id.kind), o.id.name)
+            };
+            rows.push(vec![name, lookup::enabled(&o.value).to_string()]);
+        }
+        let mut p = Printer::new(common.color);
+        p.print(&tabwriter::render(&rows))?;
+        for e in &errors {
+            p.eprint(&format!("error: {e}\n"))?;
+        }
+        p.flush()?;
+        return Ok(if errors.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Findings
+        });
+    }
+    let wanted: Vec<_> = found
+        .into_iter()
+        .map(|o| {
+            let mut v = o.value.clone();
+            lookup::set(&mut v, enabled);
+            (o, v)
+        })
+        .collect();
+    finish(&ws, &wanted, errors, "updated", common)
+}
