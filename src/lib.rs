@@ -91,6 +91,33 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             a.list,
             &settings::common(&a.common),
         ),
-        Command::Tag(_) => anyhow::bail!("tag is not available yet"),
+        Command::Tag(a) => {
+            let flags = author::tag::Flags {
+                alias: a.alias,
+                source: a.source.map(|s| match s {
+                    cli::SourceKindArg::ImageStreamTag => author::tag::SourceKind::ImageStreamTag,
+                    cli::SourceKindArg::ImageStreamImage => {
+                        author::tag::SourceKind::ImageStreamImage
+                    }
+                    cli::SourceKindArg::Docker => author::tag::SourceKind::DockerImage,
+                }),
+                reference: a.reference,
+                reference_policy: match a.reference_policy {
+                    cli::ReferencePolicyArg::Source => "Source".into(),
+                    cli::ReferencePolicyArg::Local => "Local".into(),
+                },
+                scheduled: a.scheduled,
+                insecure: a.insecure,
+                import_mode: a.import_mode.map(|m| {
+                    match m {
+                        cli::ImportModeArg::Legacy => "Legacy",
+                        cli::ImportModeArg::PreserveOriginal => "PreserveOriginal",
+                    }
+                    .to_string()
+                }),
+                delete: a.delete,
+            };
+            commands::tag::run(&a.args, &flags, &settings::common(&a.common))
+        }
     }
 }

@@ -24,6 +24,16 @@ pub struct Common {
     pub color: anstream::ColorChoice,
 }
 
+/// "`kind.group/name` <what>" for each wanted object that changes.
+pub fn changed_messages(wanted: &[(Object, Value)], what: &str) -> Vec<(usize, String)> {
+    wanted
+        .iter()
+        .enumerate()
+        .filter(|(_, (o, v))| o.value != *v)
+        .map(|(i, (o, _))| (i, format!("{} {what}", object_name(o))))
+        .collect()
+}
+
 /// `kind.group/name` as `oc` prints an object it changed.
 pub fn object_name(o: &Object) -> String {
     let kind = o.id.kind.to_ascii_lowercase();
@@ -34,13 +44,13 @@ pub fn object_name(o: &Object) -> String {
 }
 
 /// Render, verify and write (or print) what a verb wants. `errors` are the
-/// per-object failures already met; `done` is the past participle printed per
-/// changed object (`triggers updated`).
+/// per-object failures already met; `messages` are printed once the file of
+/// the object they name (an index into `wanted`) is written.
 pub fn finish(
     ws: &Workspace,
     wanted: &[(Object, Value)],
     mut errors: Vec<String>,
-    done: &str,
+    messages: &[(usize, String)],
     common: &Common,
 ) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(common.color);
@@ -71,10 +81,11 @@ pub fn finish(
         .map(|f| &f.display)
         .filter(|d| !failed_files.contains(d))
         .collect();
-    for (o, v) in wanted {
-        let display = ws.display(o).to_string();
-        if o.value != *v && written.contains(&&display) && !common.dry_run {
-            p.print(&format!("{} {done}\n", object_name(o)))?;
+    for (i, m) in messages {
+        let display = ws.display(&wanted[*i].0).to_string();
+        let unchanged = wanted[*i].0.value == wanted[*i].1;
+        if (unchanged || written.contains(&&display)) && !common.dry_run {
+            p.print(&format!("{m}\n"))?;
         }
     }
     for e in &errors {

@@ -6,4 +6,5 @@ pub mod check;
 pub mod diff;
 pub mod set_image_lookup;
 pub mod set_triggers;
+pub mod tag;
 pub mod triggers;

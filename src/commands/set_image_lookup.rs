@@ -2,7 +2,7 @@
 
 use crate::ExitStatus;
 use crate::author::{self, ResourceArg, Workspace, lookup, tabwriter};
-use crate::commands::author::{Common, finish};
+use crate::commands::author::{Common, changed_messages, finish};
 use crate::report::Printer;
 
 /// Run `set-image-lookup`.
@@ -81,5 +81,6 @@ pub fn run(
             (o, v)
         })
         .collect();
-    finish(&ws, &wanted, errors, "updated", common)
+    let messages = changed_messages(&wanted, "updated");
+    finish(&ws, &wanted, errors, &messages, common)
 }

@@ -2,7 +2,7 @@
 
 use crate::ExitStatus;
 use crate::author::{self, Workspace, tabwriter, triggers};
-use crate::commands::author::{Common, finish};
+use crate::commands::author::{Common, changed_messages, finish};
 use crate::report::Printer;
 
 /// Run `set-triggers`.
@@ -66,5 +66,6 @@ pub fn run(
             Err(e) => errors.push(format!("{at}: {name} {e}")),
         }
     }
-    finish(&ws, &wanted, errors, "triggers updated", common)
+    let messages = changed_messages(&wanted, "triggers updated");
+    finish(&ws, &wanted, errors, &messages, common)
 }

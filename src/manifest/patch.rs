@@ -695,7 +695,9 @@ fn inline_or_json(v: &Value) -> String {
 /// that would read as a number, boolean or null double-quoted; else single-quoted
 /// (a JSON annotation); else double-quoted.
 pub fn scalar_text(s: &str) -> String {
-    if plain_safe(s) {
+    if is_timestamp(s) {
+        double_quoted(s)
+    } else if plain_safe(s) {
         s.to_string()
     } else if !s.is_empty()
         && !looks_typed(s)
@@ -717,6 +719,19 @@ fn looks_typed(s: &str) -> bool {
     ) || s.parse::<f64>().is_ok()
         || lower.starts_with("0x")
         || lower.starts_with("0o")
+        || is_timestamp(s)
+}
+
+/// `2023-01-12T08:41:06Z` and friends: YAML 1.1 timestamps, which Kubernetes
+/// tools quote.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
