@@ -141,3 +141,175 @@ fn oc_set_triggers_vectors() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn tracking_tags_vectors() {
+    use streampin::author::tag;
+    let vs = vectors("tracking-tags.json");
+    assert_eq!(vs.len(), 9, "the data announces 9 vectors");
+    let mut failures = Vec::new();
+    for v in &vs {
+        let id = v["id"].as_str().unwrap();
+        let mut stream = v["input"]["imageStream"].clone();
+        let updated = v["input"]["updatedTag"].as_str().unwrap();
+        let event = v["input"]["updatedEvent"].clone();
+        for t in tag::tracking_tags(&stream, updated) {
+            tag::add_tag_event(&mut stream, &t, event.clone());
+        }
+        // Which spec tags now have the event first in their status.
+        let got: Vec<String> = stream["spec"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["name"].as_str())
+            .filter(|name| *name != updated)
+            .filter(|name| {
+                stream["status"]["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s["tag"] == *name && s["items"][0] == event)
+            })
+            .map(String::from)
+            .collect();
+        let want: Vec<String> = v["expected"]["updatedTags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        if got != want {
+            failures.push(format!("{id}: {got:?}, wanted {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Run a verb in `dir` with a fixed clock; return stdout, asserting success.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = streampin(dir)
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const DIGEST_20_0_2: &str = "quay.io/keycloak/keycloak@sha256:16d1eef3c78014dcbcf22b07b765fa17b466f1058c1168e0ce2ffea87ee04850";
+const DIGEST_20_0_3: &str = "quay.io/keycloak/keycloak@sha256:68640fb1d4aca17682466c2ab6da63c352879d7bd54d389dce1145d1fed86850";
+
+fn deployment_image(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("apps/iam/keycloak-deployment.yaml")).unwrap();
+    let docs = streampin::manifest::yaml::parse(&text).unwrap();
+    let v = docs[0].root.to_json(&docs[0]);
+    let containers = v["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
+    containers.iter().find(|c| c["name"] == "keycloak").unwrap()["image"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The keycloak story of the OpenShift documentation, on a copy of the demo:
+/// add a trigger, promote `keycloak:20` to 20.0.3, roll it back to 20.0.2.
+#[test]
+fn keycloak_promotion_and_rollback() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    crate::support::copy_tree(&root().join("fixtures/demo"), &dir);
+    let dir = dir.as_path();
+
+    // 1. A trigger for the admin console, which names the stream by short name.
+    let step1 = ok(
+        dir,
+        &[
+            "set-triggers",
+            "deploy/keycloak-admin-cli",
+            "--from-image",
+            "keycloak:20",
+            "-c",
+            "kcadm",
+            "--dry-run",
+        ],
+    );
+    insta::assert_snapshot!("story_1_set_triggers", step1);
+    let out = ok(
+        dir,
+        &[
+            "set-triggers",
+            "deploy/keycloak-admin-cli",
+            "--from-image",
+            "keycloak:20",
+            "-c",
+            "kcadm",
+        ],
+    );
+    assert_eq!(out, "deployment.apps/keycloak-admin-cli triggers updated\n");
+
+    // 2. The hand-made tags 20.0.2 and 20.0.3 are in the snapshot, imported.
+    let rows = ok(dir, &["set-image-lookup"]);
+    assert!(rows.contains("keycloak     true"), "{rows}");
+    let snapshot = std::fs::read_to_string(dir.join("imagestreams/keycloak.yaml")).unwrap();
+    for (tag, digest) in [("20.0.2", DIGEST_20_0_2), ("20.0.3", DIGEST_20_0_3)] {
+        assert!(snapshot.contains(&format!("name: {tag}")), "spec tag {tag}");
+        assert!(
+            snapshot.contains(&format!("tag: {tag}")),
+            "status tag {tag}"
+        );
+        assert!(snapshot.contains(digest));
+    }
+    assert_eq!(
+        deployment_image(dir),
+        DIGEST_20_0_2,
+        "the demo starts on 20.0.2"
+    );
+
+    // 3. Promote: 20 tracks 20.0.3 (it already does in the demo, so the
+    //    snapshot does not change), and apply moves the Deployment.
+    let before = std::fs::read(dir.join("imagestreams/keycloak.yaml")).unwrap();
+    let out = ok(dir, &["tag", "--alias", "keycloak:20.0.3", "keycloak:20"]);
+    assert_eq!(out, "Tag keycloak:20 set up to track keycloak:20.0.3.\n");
+    assert_eq!(
+        std::fs::read(dir.join("imagestreams/keycloak.yaml")).unwrap(),
+        before
+    );
+    insta::assert_snapshot!("story_3_promote_diff", ok(dir, &["diff"]));
+    ok(dir, &["apply"]);
+    assert_eq!(deployment_image(dir), DIGEST_20_0_3);
+
+    // 4. Roll back: 20 tracks 20.0.2 again.
+    insta::assert_snapshot!(
+        "story_4_rollback_tag",
+        ok(
+            dir,
+            &[
+                "tag",
+                "--alias",
+                "keycloak:20.0.2",
+                "keycloak:20",
+                "--dry-run"
+            ]
+        )
+    );
+    let out = ok(dir, &["tag", "--alias", "keycloak:20.0.2", "keycloak:20"]);
+    assert_eq!(out, "Tag keycloak:20 set up to track keycloak:20.0.2.\n");
+    insta::assert_snapshot!("story_4_rollback_diff", ok(dir, &["diff"]));
+    ok(dir, &["apply"]);
+    assert_eq!(deployment_image(dir), DIGEST_20_0_2);
+
+    // 5. Everything is pinned.
+    streampin(dir).arg("check").assert().code(0);
+    // And a second rollback is a no-op.
+    let snapshot = std::fs::read(dir.join("imagestreams/keycloak.yaml")).unwrap();
+    ok(dir, &["tag", "--alias", "keycloak:20.0.2", "keycloak:20"]);
+    assert_eq!(
+        std::fs::read(dir.join("imagestreams/keycloak.yaml")).unwrap(),
+        snapshot
+    );
+}
