@@ -142,7 +142,7 @@ pub enum SourceKindArg {
     #[value(name = "imagestreamimage", alias = "isimage")]
     ImageStreamImage,
     /// An image in a registry.
-    #[value(name = "docker")]
+    #[value(name = "docker", alias = "dockerimage")]
     Docker,
 }
 
