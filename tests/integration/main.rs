@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 mod authoring;
+mod authoring_torture;
 mod bad_input;
 mod cli;
 mod conformance;
