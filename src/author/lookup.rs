@@ -73,6 +73,16 @@ pub fn set(obj: &mut Value, on: bool) {
         {
             m.remove("annotations");
         }
+        // A pod template's metadata that held only the annotation goes too, so
+        // turning lookup on and off again gives the file back as it was.
+        if path.len() > 1 && meta.as_object().is_some_and(Map::is_empty) {
+            let parent = path[..path.len() - 1]
+                .iter()
+                .try_fold(&mut *obj, |v, k| v.get_mut(k));
+            if let Some(Value::Object(p)) = parent {
+                p.remove("metadata");
+            }
+        }
     }
 }
 
@@ -100,7 +110,7 @@ mod tests {
         );
         assert!(enabled(&d));
         set(&mut d, false);
-        assert_eq!(d["spec"]["template"]["metadata"], json!({}));
+        assert!(d["spec"]["template"].get("metadata").is_none());
         let mut cj = json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
             "spec": {"jobTemplate": {"spec": {"template": {"spec": {}}}}}});
         set(&mut cj, true);

@@ -24,6 +24,15 @@ fn now() -> String {
     tag::rfc3339(secs)
 }
 
+/// `ns/stream:tag`, or `stream:tag` when the stream has no namespace.
+fn qualified(ns: &str, d: &Dest) -> String {
+    if ns.is_empty() {
+        format!("{}:{}", d.stream, d.tag)
+    } else {
+        format!("{ns}/{}:{}", d.stream, d.tag)
+    }
+}
+
 fn stream_arg(name: &str) -> ResourceArg {
     ResourceArg {
         kind: "ImageStream",
@@ -100,11 +109,11 @@ pub fn run(args: &[String], flags: &Flags, common: &Common) -> anyhow::Result<Ex
         let value = &mut edited[idx].1;
         let Some(source) = &source else {
             if tag::delete(value, &d.tag) {
-                messages.push((idx, format!("Deleted tag {ns}/{}:{}.", d.stream, d.tag)));
+                messages.push((idx, format!("Deleted tag {}.", qualified(&ns, d))));
             } else {
                 errors.push(format!(
-                    "destination tag {ns}/{}:{} does not exist.",
-                    d.stream, d.tag
+                    "destination tag {} does not exist.",
+                    qualified(&ns, d)
                 ));
             }
             continue;

@@ -190,8 +190,19 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
         slot: Slot<'d, 'a>,
         in_flow: bool,
     ) -> Result<(), NotEditable> {
-        let end = self.content_end(n);
-        let (start, base) = match slot {
+        let mut end = self.content_end(n);
+        let block_collection = matches!(
+            n.kind,
+            NodeKind::Map { flow: false, .. } | NodeKind::Seq { flow: false, .. }
+        );
+        if block_collection && !in_flow {
+            // A comment after the collection's last token belongs to it.
+            let le = self.line_end(end);
+            if self.src[end..le].trim_start().starts_with('#') {
+                end = le;
+            }
+        }
+        let (mut start, base) = match slot {
             Slot::Root => {
                 return Err(NotEditable("the document itself would be replaced".into()));
             }
@@ -213,6 +224,14 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             ));
         }
         let inline = in_flow || inline(want).is_some();
+        if !inline && n.span.is_empty() && matches!(slot, Slot::Value(_)) {
+            // `key: # comment` with nothing else: the comment stays on the key's line.
+            let le = self.line_end(start);
+            if self.src[start..le].trim_start().starts_with('#') {
+                start = le;
+                end = le;
+            }
+        }
         let text = if inline {
             format!(" {}", self.flow_text(want))
         } else {
@@ -324,9 +343,14 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             }
             match gap {
                 None => {
-                    let at = entries[kept[0]].0.span.start;
+                    let key = entries[kept[0]].0.span.start;
+                    let at = self.above_comments(key);
                     let body = lines.join(self.eol);
-                    let text = format!("{}{}{}", body.trim_start(), self.eol, " ".repeat(indent));
+                    let text = if at == key {
+                        format!("{}{}{}", body.trim_start(), self.eol, " ".repeat(indent))
+                    } else {
+                        format!("{body}{}", self.eol)
+                    };
                     self.edits.push(Edit::insert(at, text));
                 }
                 Some(i) => self.insert_lines_after(spans[i].1, &lines),
@@ -372,9 +396,16 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
                     new_index,
                     new_len,
                 } => {
-                    let k = old_len.min(new_len);
-                    for t in 0..k {
-                        paired.push((old_index + t, new_index + t));
+                    // Pair items position by position only while neither of the
+                    // pair appears elsewhere: an item that moved is carried as a
+                    // move, not rewritten into its neighbour.
+                    let mut k = 0;
+                    while k < old_len.min(new_len)
+                        && !new.contains(&old[old_index + k])
+                        && !old.contains(&new[new_index + k])
+                    {
+                        paired.push((old_index + k, new_index + k));
+                        k += 1;
                     }
                     removed[old_index + k..old_index + old_len].fill(true);
                     if new_len > k {
@@ -409,8 +440,25 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             };
             starts.push((start, self.content_end(item)));
         }
+        let dash_positions: Vec<usize> = starts.iter().map(|s| s.0).collect();
+        // Items that reappear elsewhere (moves) leave with the comments above them.
+        let mut moved_from = vec![false; items.len()];
+        let mut taken = vec![false; items.len()];
+        if !(flow || in_flow) {
+            for (_, values) in &inserts {
+                for v in values {
+                    let text = v.to_string();
+                    if let Some(i) =
+                        (0..items.len()).find(|&i| removed[i] && !taken[i] && old[i] == text)
+                    {
+                        taken[i] = true;
+                        starts[i].0 = self.above_comments(starts[i].0);
+                    }
+                }
+            }
+        }
         self.remove_runs(&removed, &starts, flow || in_flow)?;
-        let dash_col = column(self.src, starts[0].0);
+        let dash_col = column(self.src, dash_positions[0]);
         for (pos, values) in inserts {
             // Anchor on a kept item: before the one at `pos`, else after the last
             // kept one before it, else before the first kept one after it.
@@ -435,10 +483,27 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             }
             let mut lines = Vec::new();
             for v in values {
-                lines.extend(self.r.item(v, dash_col));
+                let text = v.to_string();
+                let moved =
+                    (0..items.len()).find(|&i| removed[i] && !moved_from[i] && old[i] == text);
+                match moved {
+                    Some(i) => {
+                        // A move: carry the item's own lines (and the comments
+                        // right above it) instead of writing it anew.
+                        moved_from[i] = true;
+                        let from = self.above_comments(starts[i].0);
+                        let to = self.next_line_start(starts[i].1);
+                        let body = self.src[from..to].trim_end_matches(['\n', '\r']);
+                        lines.extend(
+                            body.split('\n')
+                                .map(|l| l.trim_end_matches('\r').to_string()),
+                        );
+                    }
+                    None => lines.extend(self.r.item(v, dash_col)),
+                }
             }
             if anchor_before {
-                let at = line_start(self.src, starts[idx].0);
+                let at = self.above_comments(starts[idx].0);
                 self.edits.push(Edit::insert(
                     at,
                     format!("{}{}", lines.join(self.eol), self.eol),
@@ -550,12 +615,57 @@ impl<'d, 'a> Patcher<'_, 'd, 'a> {
             NodeKind::Scalar {
                 style: Style::Literal | Style::Folded,
                 ..
-            } => {
-                let t = &self.src[..n.span.end];
-                t.trim_end_matches(['\n', '\r']).len()
-            }
+            } => self.block_scalar_end(n),
             _ => n.span.end,
         }
+    }
+
+    /// The end of a block scalar's last content line. The parser's span may run
+    /// on over blank lines and comments that follow; content lines are the ones
+    /// indented at least as deep as the first.
+    fn block_scalar_end(&self, n: &Node<'_>) -> usize {
+        let start = line_start(self.src, n.span.start);
+        let indent = n.span.start - start;
+        let mut end = n.span.start;
+        let mut pos = start;
+        while pos < self.src.len() && pos < n.span.end.max(n.span.start + 1) {
+            let line_end = self.src[pos..]
+                .find('\n')
+                .map_or(self.src.len(), |i| pos + i);
+            let line = self.src[pos..line_end].trim_end_matches('\r');
+            let blank = line.trim().is_empty();
+            let depth = line.len() - line.trim_start_matches(' ').len();
+            if !blank && depth < indent {
+                break;
+            }
+            if !blank {
+                end = pos + line.len();
+            }
+            pos = line_end + 1;
+        }
+        end
+    }
+
+    /// Where to insert before the entry or item starting at `at`: above the
+    /// comment lines directly over it, so they stay with it.
+    fn above_comments(&self, at: usize) -> usize {
+        let mut ls = line_start(self.src, at);
+        if !self.src[ls..at]
+            .trim_start_matches('\u{feff}')
+            .bytes()
+            .all(|b| b == b' ')
+        {
+            return at;
+        }
+        while ls > 0 {
+            let prev = line_start(self.src, ls - 1);
+            if self.src[prev..ls].trim_start().starts_with('#') {
+                ls = prev;
+            } else {
+                break;
+            }
+        }
+        ls
     }
 
     /// The end of the line holding the last character before `end` (before its

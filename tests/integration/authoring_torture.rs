@@ -1004,3 +1004,284 @@ fn add_then_remove_leaves_only_a_null_annotation() {
     let cron: Value = serde_json::from_str(&read(dir.path(), "cron.json")).unwrap();
     assert_eq!(cron["metadata"]["annotations"][TRIGGERS], "null");
 }
+
+// ---------------------------------------------------------------------------
+// Regressions: comments stay with what they describe.
+// ---------------------------------------------------------------------------
+
+/// Write `text` as `file` in a fresh directory, run the verb, return the file.
+fn run_on(file: &str, text: &str, args: &[&str]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(file), text).unwrap();
+    let out = streampin(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(dir.path().join(file)).unwrap();
+    (dir, after)
+}
+
+const DC_WITH_COMMENTS: &str = "\
+apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata:
+  name: api
+spec:
+  triggers:
+  # redeploy on config change
+  - type: ConfigChange
+  # worker image
+  - type: ImageChange
+    imageChangeParams:
+      containerNames:
+      - worker # the sidecar
+      from:
+        kind: ImageStreamTag
+        name: worker:1
+  template:
+    spec:
+      containers:
+      - name: api
+        image: a
+      - name: worker
+        image: w
+";
+
+#[test]
+fn reordered_deploymentconfig_triggers_move_with_their_comments() {
+    // oc rebuilds the list as [identical entries kept, ConfigChange, new]: the
+    // worker trigger moves in front, carrying its comments and bytes.
+    let (dir, after) = run_on(
+        "dc.yaml",
+        DC_WITH_COMMENTS,
+        &[
+            "set-triggers",
+            "dc/api",
+            "--from-image",
+            "api:2",
+            "-c",
+            "api",
+        ],
+    );
+    let want = DC_WITH_COMMENTS.replace(
+        "  triggers:
+  # redeploy on config change
+  - type: ConfigChange
+  # worker image
+  - type: ImageChange
+    imageChangeParams:
+      containerNames:
+      - worker # the sidecar
+      from:
+        kind: ImageStreamTag
+        name: worker:1
+",
+        "  triggers:
+  # worker image
+  - type: ImageChange
+    imageChangeParams:
+      containerNames:
+      - worker # the sidecar
+      from:
+        kind: ImageStreamTag
+        name: worker:1
+  # redeploy on config change
+  - type: ConfigChange
+  - imageChangeParams:
+      automatic: true
+      containerNames:
+      - api
+      from:
+        kind: ImageStreamTag
+        name: api:2
+    type: ImageChange
+",
+    );
+    assert_eq!(after, want);
+    // oc's merge moves ConfigChange last on the next run, then the list is
+    // stable; the comment travels with it.
+    streampin(dir.path())
+        .args([
+            "set-triggers",
+            "dc/api",
+            "--from-image",
+            "api:2",
+            "-c",
+            "api",
+        ])
+        .assert()
+        .success();
+    let second = std::fs::read_to_string(dir.path().join("dc.yaml")).unwrap();
+    assert!(second.ends_with(
+        "    type: ImageChange\n  # redeploy on config change\n  - type: ConfigChange\n  template:\n    spec:\n      containers:\n      - name: api\n        image: a\n      - name: worker\n        image: w\n"
+    ));
+    streampin(dir.path())
+        .args([
+            "set-triggers",
+            "dc/api",
+            "--from-image",
+            "api:2",
+            "-c",
+            "api",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dc.yaml")).unwrap(),
+        second
+    );
+}
+
+#[test]
+fn a_key_inserted_first_goes_above_the_first_keys_comment() {
+    let src = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  # the name comes first
+  name: p
+spec:
+  # two replicas for HA
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+";
+    let (_d, after) = run_on("d.yaml", src, &["set-triggers", "deploy/p", "--remove-all"]);
+    assert_eq!(
+        after,
+        src.replace(
+            "metadata:\n  # the name",
+            "metadata:\n  annotations:\n    image.openshift.io/triggers: \"null\"\n  # the name"
+        )
+        .replace("spec:\n  # two", "spec:\n  paused: true\n  # two")
+    );
+}
+
+#[test]
+fn appending_after_a_block_scalar_stays_inside_the_mapping() {
+    let src = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: h
+  annotations:
+    zz: \"1\"
+    b: |
+      x
+
+  # about labels
+  labels: {a: b}
+spec:
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+";
+    let (_d, after) = run_on(
+        "d.yaml",
+        src,
+        &["set-triggers", "deploy/h", "--from-image", "a:1", "-c", "c"],
+    );
+    assert_eq!(
+        after,
+        src.replace(
+            "      x\n",
+            "      x\n    image.openshift.io/triggers: '[{\"from\":{\"kind\":\"ImageStreamTag\",\"name\":\"a:1\"},\"fieldPath\":\"spec.template.spec.containers[?(@.name==\\\"c\\\")].image\"}]'\n"
+        )
+    );
+}
+
+#[test]
+fn an_empty_annotations_key_keeps_its_comment_on_its_line() {
+    let src = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: n
+  annotations: # none yet
+spec:
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+";
+    let (_d, after) = run_on(
+        "d.yaml",
+        src,
+        &["set-triggers", "deploy/n", "--from-image", "a:1", "-c", "c"],
+    );
+    assert_eq!(
+        after,
+        src.replace(
+            "  annotations: # none yet\n",
+            "  annotations: # none yet\n    image.openshift.io/triggers: '[{\"from\":{\"kind\":\"ImageStreamTag\",\"name\":\"a:1\"},\"fieldPath\":\"spec.template.spec.containers[?(@.name==\\\"c\\\")].image\"}]'\n"
+        )
+    );
+}
+
+#[test]
+fn deleting_the_only_tag_takes_its_comment_along() {
+    let src = "\
+apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata:
+  name: one
+spec:
+  tags:
+  - name: \"1\" # only tag
+    from:
+      kind: DockerImage
+      name: x:1
+";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("is.yaml"), src).unwrap();
+    streampin(dir.path())
+        .args(["tag", "-d", "one:1"])
+        .assert()
+        .success()
+        .stdout("Deleted tag one:1.\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("is.yaml")).unwrap(),
+        src.replace(
+            "  tags:\n  - name: \"1\" # only tag\n    from:\n      kind: DockerImage\n      name: x:1\n",
+            "  tags: []\n"
+        )
+    );
+}
+
+#[test]
+fn image_lookup_on_and_off_gives_the_file_back() {
+    let src = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: w
+spec:
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+";
+    let (dir, on) = run_on("d.yaml", src, &["set-image-lookup", "deploy/w"]);
+    assert_ne!(on, src);
+    streampin(dir.path())
+        .args(["set-image-lookup", "deploy/w", "--enabled=false"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("d.yaml")).unwrap(),
+        src
+    );
+}
