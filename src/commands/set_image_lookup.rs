@@ -30,7 +30,8 @@ pub fn run(
         }
     }
     let found: Vec<author::Object> = if names.is_empty() {
-        objects
+        // Every stream, sorted by namespace and name as the server lists them.
+        let mut all: Vec<author::Object> = objects
             .iter()
             .filter(|o| o.id.kind == "ImageStream")
             .filter(|o| {
@@ -40,7 +41,9 @@ pub fn run(
                     .is_none_or(|ns| o.id.namespace == ns)
             })
             .cloned()
-            .collect()
+            .collect();
+        all.sort_by(|a, b| (&a.id.namespace, &a.id.name).cmp(&(&b.id.namespace, &b.id.name)));
+        all
     } else {
         let mut v = Vec::new();
         for r in &targets {

@@ -313,3 +313,172 @@ fn keycloak_promotion_and_rollback() {
         snapshot
     );
 }
+
+fn keycloak_stream(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("imagestreams/keycloak.yaml")).unwrap();
+    let docs = streampin::manifest::yaml::parse(&text).unwrap();
+    docs[0].root.to_json(&docs[0])
+}
+
+fn spec_tag<'v>(stream: &'v Value, name: &str) -> &'v Value {
+    stream["spec"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no spec tag {name}"))
+}
+
+fn status_items<'v>(stream: &'v Value, name: &str) -> Option<&'v Vec<Value>> {
+    stream["status"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tag"] == name)
+        .and_then(|t| t["items"].as_array())
+}
+
+#[test]
+fn tag_sources_are_recorded_as_the_api_server_would() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    crate::support::copy_tree(&root().join("fixtures/demo"), &dir);
+    let dir = dir.as_path();
+
+    // A plain ImageStreamTag source is pinned: an ImageStreamImage, with the
+    // image's event copied now.
+    let out = ok(dir, &["tag", "keycloak:20.0.2", "keycloak:stable"]);
+    assert_eq!(
+        out,
+        format!(
+            "Tag keycloak:stable set to keycloak@{}.\n",
+            &DIGEST_20_0_2[26..]
+        )
+    );
+    let s = keycloak_stream(dir);
+    let stable = spec_tag(&s, "stable");
+    assert_eq!(stable["from"]["kind"], "ImageStreamImage");
+    assert_eq!(
+        stable["from"]["name"],
+        format!("keycloak@{}", &DIGEST_20_0_2[26..])
+    );
+    assert_eq!(stable["generation"], 5, "the stream's generation, bumped");
+    assert_eq!(s["metadata"]["generation"], 5);
+    let items = status_items(&s, "stable").unwrap();
+    assert_eq!(items[0]["dockerImageReference"], DIGEST_20_0_2);
+    assert_eq!(items[0]["created"], "2026-11-18T11:06:40Z");
+    // Moving 20.0.2 later does not move the copy (it is not an alias).
+    assert!(streampin::author::tag::tracking_tags(&s, "20.0.2").is_empty());
+
+    // A registry source waits for an import: generation 0, no status yet.
+    ok(
+        dir,
+        &[
+            "tag",
+            "quay.io/keycloak/keycloak:21.0.0",
+            "keycloak:21",
+            "--scheduled",
+            "--import-mode",
+            "PreserveOriginal",
+        ],
+    );
+    let s = keycloak_stream(dir);
+    let t = spec_tag(&s, "21");
+    assert_eq!(
+        t["from"],
+        serde_json::json!({"kind": "DockerImage", "name": "quay.io/keycloak/keycloak:21.0.0"})
+    );
+    assert_eq!(t["generation"], 0);
+    assert_eq!(t["importPolicy"]["scheduled"], true);
+    assert_eq!(t["importPolicy"]["importMode"], "PreserveOriginal");
+    assert!(status_items(&s, "21").is_none());
+
+    // --reference: never imported; the event holds the pull spec as written.
+    ok(
+        dir,
+        &[
+            "tag",
+            "quay.io/keycloak/keycloak:22.0.0",
+            "keycloak:22",
+            "--reference",
+            "--reference-policy",
+            "local",
+        ],
+    );
+    let s = keycloak_stream(dir);
+    assert_eq!(spec_tag(&s, "22")["reference"], true);
+    assert_eq!(spec_tag(&s, "22")["referencePolicy"]["type"], "Local");
+    let items = status_items(&s, "22").unwrap();
+    assert_eq!(
+        items[0]["dockerImageReference"],
+        "quay.io/keycloak/keycloak:22.0.0"
+    );
+    assert_eq!(items[0]["image"], "");
+
+    // Deleting takes the spec and the status entry.
+    assert_eq!(
+        ok(dir, &["tag", "-d", "keycloak:22"]),
+        "Deleted tag iam/keycloak:22.\n"
+    );
+    let s = keycloak_stream(dir);
+    assert!(
+        s["spec"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["name"] != "22")
+    );
+    assert!(status_items(&s, "22").is_none());
+}
+
+#[test]
+fn tag_refuses_what_oc_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    crate::support::copy_tree(&root().join("fixtures/demo"), &dir);
+    let before = crate::support::read_tree(&dir);
+    for (args, message) in [
+        (
+            &["tag", "--alias", "keycloak:20.0.2", "postgres:20"][..],
+            "cannot set alias across different Image Streams",
+        ),
+        (
+            &["tag", "--scheduled", "keycloak:20.0.2", "keycloak:x"][..],
+            "only container images can have importing flags set",
+        ),
+        (
+            &["tag", "keycloak:20.0.2", "keycloak"][..],
+            "\"keycloak\" must be of the form <stream_name>:<tag>",
+        ),
+        (
+            &["tag", "keycloak:20.0.2", "keycloak:-bad"][..],
+            "invalid tag name",
+        ),
+        (
+            &["tag", "-d", "--alias", "keycloak:20"][..],
+            "--alias and --delete may not be both specified",
+        ),
+        (
+            &["tag", "keycloak:nope", "keycloak:x"][..],
+            "\"keycloak:nope\" is not currently pointing to an image",
+        ),
+    ] {
+        let out = streampin(&dir).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    assert_eq!(crate::support::read_tree(&dir), before, "nothing written");
+}
+
+#[test]
+fn image_lookup_lists_streams_sorted() {
+    let out = streampin(&root().join("fixtures/demo"))
+        .arg("set-image-lookup")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "NAME         LOCAL\nfluent-bit   false\nkeycloak     true\noauth-proxy  false\npostgres     false\n"
+    );
+}
