@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::ExitStatus;
-use crate::author::{Object, Workspace, render};
+use crate::author::{Object, Workspace, render, tabwriter};
 use crate::commands::apply::write_file;
 use crate::report::{Printer, diff, human};
 
@@ -22,6 +22,26 @@ pub struct Common {
     pub dry_run: bool,
     /// Colour.
     pub color: anstream::ColorChoice,
+}
+
+/// Print a listing (`oc`'s tab-aligned table) and the objects that could not
+/// be found.
+pub fn print_table(
+    rows: &[Vec<String>],
+    errors: &[String],
+    common: &Common,
+) -> anyhow::Result<ExitStatus> {
+    let mut p = Printer::new(common.color);
+    p.print(&tabwriter::render(rows))?;
+    for e in errors {
+        p.eprint(&format!("error: {e}\n"))?;
+    }
+    p.flush()?;
+    Ok(if errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Findings
+    })
 }
 
 /// "`kind.group/name` <what>" for each wanted object that changes.

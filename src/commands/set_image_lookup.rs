@@ -1,9 +1,8 @@
 //! `streampin set-image-lookup`: `oc set image-lookup` on the files.
 
 use crate::ExitStatus;
-use crate::author::{self, ResourceArg, Workspace, lookup, tabwriter};
-use crate::commands::author::{Common, changed_messages, finish};
-use crate::report::Printer;
+use crate::author::{self, ResourceArg, Workspace, lookup};
+use crate::commands::author::{Common, changed_messages, finish, print_table};
 
 /// Run `set-image-lookup`.
 pub fn run(
@@ -64,17 +63,7 @@ pub fn run(
             };
             rows.push(vec![name, lookup::enabled(&o.value).to_string()]);
         }
-        let mut p = Printer::new(common.color);
-        p.print(&tabwriter::render(&rows))?;
-        for e in &errors {
-            p.eprint(&format!("error: {e}\n"))?;
-        }
-        p.flush()?;
-        return Ok(if errors.is_empty() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Findings
-        });
+        return print_table(&rows, &errors, common);
     }
     let wanted: Vec<_> = found
         .into_iter()

@@ -1,9 +1,8 @@
 //! `streampin set-triggers`: `oc set triggers` on the files.
 
 use crate::ExitStatus;
-use crate::author::{self, Workspace, tabwriter, triggers};
-use crate::commands::author::{Common, changed_messages, finish};
-use crate::report::Printer;
+use crate::author::{self, Workspace, triggers};
+use crate::commands::author::{Common, changed_messages, finish, print_table};
 
 /// Run `set-triggers`.
 pub fn run(
@@ -33,17 +32,7 @@ pub fn run(
                 rows.push(row.to_vec());
             }
         }
-        let mut p = Printer::new(common.color);
-        p.print(&tabwriter::render(&rows))?;
-        for e in &errors {
-            p.eprint(&format!("error: {e}\n"))?;
-        }
-        p.flush()?;
-        return Ok(if errors.is_empty() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Findings
-        });
+        return print_table(&rows, &errors, common);
     }
     let mut wanted = Vec::new();
     for o in found {
