@@ -3,8 +3,10 @@
 //!
 //! The pipeline is a chain of plain data handoffs:
 //! `discover → SourceFile → manifest (span tree) → trigger::eval → Plan → report`.
-//! Only `discover` (reading) and `commands::apply` (writing) do I/O; everything in
-//! between is pure.
+//! Only `discover` (reading) and `commands::apply` (writing, also for the
+//! authoring verbs through `commands::author`) do I/O, and `commands::tag` reads
+//! the clock; everything in between is pure. The authoring verbs (`author`) turn
+//! wanted object values into verified edits through `manifest::patch`.
 //!
 //! # Limitations
 //!

@@ -33,15 +33,7 @@ pub fn print_table(
 ) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(common.color);
     p.print(&tabwriter::render(rows))?;
-    for e in errors {
-        p.eprint(&format!("error: {e}\n"))?;
-    }
-    p.flush()?;
-    Ok(if errors.is_empty() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Findings
-    })
+    end(p, errors)
 }
 
 /// "`kind.group/name` <what>" for each wanted object that changes.
@@ -108,7 +100,12 @@ pub fn finish(
             p.print(&format!("{m}\n"))?;
         }
     }
-    for e in &errors {
+    end(p, &errors)
+}
+
+/// Print the per-object errors last; exit 1 when there were any.
+fn end(mut p: Printer, errors: &[String]) -> anyhow::Result<ExitStatus> {
+    for e in errors {
         p.eprint(&format!("error: {e}\n"))?;
     }
     p.flush()?;

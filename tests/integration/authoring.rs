@@ -187,17 +187,7 @@ fn tracking_tags_vectors() {
 
 /// Run a verb in `dir` with a fixed clock; return stdout, asserting success.
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = streampin(dir)
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    crate::support::run_ok(dir, args)
 }
 
 const DIGEST_20_0_2: &str = "quay.io/keycloak/keycloak@sha256:16d1eef3c78014dcbcf22b07b765fa17b466f1058c1168e0ce2ffea87ee04850";

@@ -1013,16 +1013,7 @@ fn add_then_remove_leaves_only_a_null_annotation() {
 fn run_on(file: &str, text: &str, args: &[&str]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(file), text).unwrap();
-    let out = streampin(dir.path())
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::run_ok(dir.path(), args);
     let after = std::fs::read_to_string(dir.path().join(file)).unwrap();
     (dir, after)
 }

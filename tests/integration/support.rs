@@ -61,3 +61,19 @@ pub fn codes(report: &serde_json::Value) -> Vec<&str> {
         .map(|a| a.iter().filter_map(|d| d["code"].as_str()).collect())
         .unwrap_or_default()
 }
+
+/// Run `streampin args` in `dir` with a fixed clock (`SOURCE_DATE_EPOCH`),
+/// assert it succeeds, and return its standard output.
+pub fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = streampin(dir)
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
