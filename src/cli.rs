@@ -39,6 +39,10 @@ pub enum Command {
     Tag(TagArgs),
     /// Turn local lookup on or off, as `oc set image-lookup`.
     SetImageLookup(SetImageLookupArgs),
+    /// Ask registries for the current digests of snapshot tags and record them,
+    /// as `oc import-image` and scheduled imports do. The only command that uses
+    /// the network.
+    Import(ImportArgs),
 }
 
 /// Options shared by the authoring verbs (set-triggers, tag, set-image-lookup).
@@ -130,6 +134,97 @@ pub struct TagArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: AuthorArgs,
+}
+
+/// `import` options: `oc import-image`'s, and the scheduled import's.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or directories to scan for ImageStreams (every DockerImage tag is
+    /// imported), or one image stream `NAME[:TAG]` to import as
+    /// `oc import-image` does. An argument that exists on disk is a path.
+    #[arg(value_name = "PATH|NAME[:TAG]")]
+    pub args: Vec<String>,
+    /// More files or directories holding the snapshots.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        help_heading = "Input"
+    )]
+    pub files: Vec<PathBuf>,
+    /// Namespace: narrows which stream NAME means, and is the namespace of
+    /// snapshots that have none.
+    #[arg(short = 'n', long, value_name = "NS", help_heading = "Input")]
+    pub namespace: Option<String>,
+    /// Only tags with `importPolicy.scheduled: true`, as the cluster's
+    /// periodic import does.
+    #[arg(long, help_heading = "Selection")]
+    pub scheduled_only: bool,
+    /// With NAME: the registry repository to import from (a new tag, or with
+    /// --all a whole repository).
+    #[arg(long, value_name = "IMAGE", help_heading = "Selection")]
+    pub from: Option<String>,
+    /// With NAME: allow changing where the stream imports a repository from.
+    #[arg(long, help_heading = "Selection")]
+    pub confirm: bool,
+    /// With NAME: every tag of the source repository (or every DockerImage tag).
+    #[arg(long, help_heading = "Selection")]
+    pub all: bool,
+    /// With --from: mark the new tag for periodic import.
+    #[arg(long, help_heading = "Selection")]
+    pub scheduled: bool,
+    /// With --from: how pods pull the new tag's image.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = ReferencePolicyArg::Source, help_heading = "Selection")]
+    pub reference_policy: ReferencePolicyArg,
+    /// With --from or --all: what a manifest list records (a tag's own
+    /// `importPolicy.importMode` wins otherwise).
+    #[arg(long, value_enum, value_name = "MODE", help_heading = "Selection")]
+    pub import_mode: Option<ImportModeArg>,
+    /// The image picked from a manifest list in Legacy mode.
+    #[arg(
+        long,
+        value_name = "OS/ARCH[/VARIANT]",
+        default_value = "linux/amd64",
+        help_heading = "Registry"
+    )]
+    pub platform: String,
+    /// Allow registries with invalid certificates or plain HTTP, for every
+    /// tag (otherwise per tag, as `importPolicy.insecure` says).
+    #[arg(long, help_heading = "Registry")]
+    pub insecure: bool,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, help_heading = "Registry")]
+    pub jobs: usize,
+    /// Seconds one request may take, connection to last byte.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        help_heading = "Registry"
+    )]
+    pub timeout: u64,
+    /// Retries after a 429, a 5xx or a dropped connection (waits as
+    /// `Retry-After` says, else 0.5 s doubling).
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Registry")]
+    pub retries: u32,
+    /// Print the change as a unified diff instead of writing it.
+    #[arg(long, help_heading = "Output")]
+    pub dry_run: bool,
+    /// `text` (a table), or `json` (the import report).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ImportFormatArg::Text, help_heading = "Output")]
+    pub format: ImportFormatArg,
+    /// When to use colour (NO_COLOR is honoured).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, help_heading = "Output")]
+    pub color: ColorArg,
+}
+
+/// `import --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormatArg {
+    /// A table, one row per tag.
+    Text,
+    /// The import report.
+    Json,
 }
 
 /// `tag --source`.

@@ -85,6 +85,9 @@ codes! {
     SymlinkLoop = "symlink-loop", Error, "a symbolic link loop";
     SymlinkOutside = "symlink-outside", Warning, "a symbolic link points outside the scanned roots";
     WriteFailed = "write-failed", Error, "the file could not be written";
+    ImportNotFound = "import-not-found", Error, "import: the registry has no such repository or tag";
+    ImportUnauthorized = "import-unauthorized", Error, "import: the registry wants credentials we do not have, or refused ours";
+    ImportFailed = "import-failed", Error, "import: the registry could not be reached or gave an unusable answer";
 }
 
 impl serde::Serialize for Code {

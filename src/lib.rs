@@ -94,6 +94,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             a.list,
             &settings::common(&a.common),
         ),
+        Command::Import(a) => commands::import::run(&commands::import::Options {
+            args: a.args,
+            files: a.files,
+            namespace: a.namespace.filter(|n| !n.is_empty()),
+            scheduled_only: a.scheduled_only,
+            from: a.from,
+            confirm: a.confirm,
+            all: a.all,
+            scheduled: a.scheduled,
+            reference_policy: match a.reference_policy {
+                cli::ReferencePolicyArg::Source => "Source".into(),
+                cli::ReferencePolicyArg::Local => "Local".into(),
+            },
+            import_mode: a.import_mode.map(|m| {
+                match m {
+                    cli::ImportModeArg::Legacy => "Legacy",
+                    cli::ImportModeArg::PreserveOriginal => "PreserveOriginal",
+                }
+                .to_string()
+            }),
+            platform: a.platform,
+            insecure: a.insecure,
+            jobs: a.jobs,
+            timeout: a.timeout,
+            retries: a.retries,
+            dry_run: a.dry_run,
+            json: a.format == cli::ImportFormatArg::Json,
+            color: settings::color(a.color),
+        }),
         Command::Tag(a) => {
             let flags = author::tag::Flags {
                 alias: a.alias,

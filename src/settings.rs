@@ -52,7 +52,8 @@ impl Settings {
     }
 }
 
-fn color(c: ColorArg) -> anstream::ColorChoice {
+/// The colour choice for `--color`.
+pub fn color(c: ColorArg) -> anstream::ColorChoice {
     match c {
         ColorArg::Auto => anstream::ColorChoice::Auto,
         ColorArg::Always => anstream::ColorChoice::Always,

@@ -7,6 +7,7 @@
 //! result again and checks that every document reads back exactly as wanted
 //! (and every other document as it was) before a `FilePlan` exists.
 
+pub mod import;
 pub mod lookup;
 pub mod tabwriter;
 pub mod tag;

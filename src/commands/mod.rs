@@ -4,6 +4,7 @@ pub mod apply;
 pub mod author;
 pub mod check;
 pub mod diff;
+pub mod import;
 pub mod set_image_lookup;
 pub mod set_triggers;
 pub mod tag;

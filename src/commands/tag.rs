@@ -11,7 +11,8 @@ use crate::author::tag::{self, Dest, Flags, Source, SourceKind};
 use crate::author::{self, Object, ResourceArg, Workspace};
 use crate::commands::author::{Common, finish};
 
-fn now() -> String {
+/// Now, as RFC 3339 UTC: `SOURCE_DATE_EPOCH` when set, else the clock.
+pub fn now() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())

@@ -803,8 +803,7 @@ impl Client {
             _ => FailureKind::Server,
         };
         let mut message = format!(
-            "{} answered {} for {what}",
-            repo.host,
+            "{what}: the registry answered {}",
             registry_message(reply.status, &reply.body)
         );
         if reply.status == 401 || reply.status == 403 {

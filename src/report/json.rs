@@ -30,6 +30,11 @@ pub fn triggers(plan: &Plan) -> String {
     finish(v)
 }
 
+/// A report document: keys sorted, pretty, with a final newline.
+pub fn document(v: Value) -> String {
+    finish(v)
+}
+
 fn finish(v: Value) -> String {
     // serde_json's map is ordered by key, so a round trip through `Value` sorts
     // every object's keys.
