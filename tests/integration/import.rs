@@ -713,3 +713,98 @@ fn a_503_with_retry_after_is_waited_out_and_retried() {
         r.stderr
     );
 }
+
+/// The README's scheduled workflow on `fixtures/demo`, with the two scheduled
+/// tags' repositories moved to the loopback registry: import, apply, and only
+/// the workloads of the tags that moved change.
+#[test]
+fn the_demo_scheduled_import_and_apply_workflow() {
+    let reg = Registry::start();
+    let addr = reg.addr().to_string();
+    let fluent = reg.push_image("fluent/fluent-bit:2.1", "fluent-bit 2.1.10");
+    let postgres = reg.push_image("sclorg/postgresql-15-c9s:latest", "postgres 15.5");
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(&crate::support::root().join("fixtures/demo"), dir.path());
+    let list = dir.path().join("imagestreams/shared-list.yaml");
+    let text = std::fs::read_to_string(&list)
+        .unwrap()
+        .replace("cr.fluentbit.io/", &format!("{addr}/"))
+        .replace("quay.io/sclorg/", &format!("{addr}/sclorg/"));
+    std::fs::write(&list, &text).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let before = read_tree(dir.path());
+
+    let r = run(
+        &mut cmd(dir.path(), home.path()),
+        &[
+            "import",
+            "--scheduled-only",
+            "--insecure",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let moved: Vec<String> = report["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |v: &Value| v.as_str().unwrap().to_string();
+            format!(
+                "{}:{} {}",
+                s(&r["stream"]["name"]),
+                s(&r["tag"]),
+                s(&r["result"])
+            )
+        })
+        .collect();
+    assert_eq!(
+        moved,
+        ["fluent-bit:2.1 updated", "postgres:15 updated"],
+        "only the scheduled tags, in file order"
+    );
+    let after_import = read_tree(dir.path());
+    let changed: Vec<&String> = after_import
+        .keys()
+        .filter(|k| after_import[*k] != before[*k])
+        .collect();
+    assert_eq!(changed, ["imagestreams/shared-list.yaml"]);
+    // The new events sit on top of the history, which stays.
+    let new = String::from_utf8(after_import["imagestreams/shared-list.yaml"].clone()).unwrap();
+    let old_list = String::from_utf8(before["imagestreams/shared-list.yaml"].clone()).unwrap();
+    let event = format!(
+        "      - created: \"2026-11-18T11:06:40Z\"\n        dockerImageReference: {addr}/fluent/fluent-bit@{fluent}\n        generation: 1\n        image: {fluent}\n      - created: \"2023-10-02T06:15:40Z\""
+    );
+    assert!(new.contains(&event), "{new}");
+    assert_eq!(new.lines().count(), old_list.lines().count() + 8);
+
+    let r = run(&mut cmd(dir.path(), home.path()), &["apply", "."]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let multi = std::fs::read_to_string(dir.path().join("apps/iam/multi.yaml")).unwrap();
+    assert!(
+        multi.contains(&format!("{addr}/fluent/fluent-bit@{fluent}")),
+        "{multi}"
+    );
+    // postgres:15 has the Local policy: the workload pulls through the
+    // internal registry, at the new digest.
+    let db = std::fs::read_to_string(dir.path().join("apps/db/statefulset.yaml")).unwrap();
+    assert!(
+        db.contains(&format!(
+            "image-registry.openshift-image-registry.svc:5000/iam/postgres@{postgres}"
+        )),
+        "{db}"
+    );
+    // A second round changes nothing.
+    let settled = read_tree(dir.path());
+    let r = run(
+        &mut cmd(dir.path(), home.path()),
+        &["import", "--scheduled-only", "--insecure", "."],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&mut cmd(dir.path(), home.path()), &["apply", "."]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(settled, read_tree(dir.path()));
+}
