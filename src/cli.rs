@@ -176,8 +176,8 @@ pub struct ImportArgs {
     /// With --from: how pods pull the new tag's image.
     #[arg(long, value_enum, value_name = "POLICY", default_value_t = ReferencePolicyArg::Source, help_heading = "Selection")]
     pub reference_policy: ReferencePolicyArg,
-    /// With --from or --all: what a manifest list records (a tag's own
-    /// `importPolicy.importMode` wins otherwise).
+    /// With NAME: what a manifest list records; sets the tag's
+    /// `importPolicy.importMode` (bulk imports follow each tag's own).
     #[arg(long, value_enum, value_name = "MODE", help_heading = "Selection")]
     pub import_mode: Option<ImportModeArg>,
     /// The image picked from a manifest list in Legacy mode.

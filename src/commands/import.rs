@@ -169,6 +169,7 @@ pub fn run(opts: &Options) -> anyhow::Result<ExitStatus> {
             ("--confirm", opts.confirm),
             ("--all", opts.all),
             ("--scheduled", opts.scheduled),
+            ("--import-mode", opts.import_mode.is_some()),
         ] {
             if set {
                 return Err(usage(format!(
@@ -572,7 +573,25 @@ fn named(
                 },
             )
             .ok_or_else(|| usage(format!("tag {final_tag:?} cannot be imported")))?;
-            if let Some(m) = &mode {
+            // --import-mode changes the tag's mode, as the import request
+            // does on the cluster: a spec change, so the generation moves.
+            if let Some(m) = &mode
+                && *m != i.import_mode
+            {
+                let generation = tag::bump_generation(&mut value);
+                if let Some(t) = value["spec"]["tags"]
+                    .as_array_mut()
+                    .and_then(|tags| tags.iter_mut().find(|t| t["name"] == final_tag.as_str()))
+                {
+                    if !t["importPolicy"].is_object() {
+                        t["importPolicy"] = json!({});
+                    }
+                    t["importPolicy"]["importMode"] = json!(m);
+                    if let Some(g) = generation {
+                        t["generation"] = json!(g);
+                        i.generation = Some(g);
+                    }
+                }
                 i.target.selection = platform_sel(m);
                 i.import_mode = m.clone();
             }

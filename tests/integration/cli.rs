@@ -70,6 +70,8 @@ fn help_texts() {
     insta::assert_snapshot!("help", out);
     let (_, out, _) = run(&["check", "--help"]);
     insta::assert_snapshot!("help_check", out);
+    let (_, out, _) = run(&["import", "--help"]);
+    insta::assert_snapshot!("help_import", out);
 }
 
 #[test]

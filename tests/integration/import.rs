@@ -808,3 +808,52 @@ fn the_demo_scheduled_import_and_apply_workflow() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(settled, read_tree(dir.path()));
 }
+
+#[test]
+fn import_mode_on_a_named_tag_changes_its_mode_and_what_is_recorded() {
+    let reg = Registry::start();
+    let addr = reg.addr().to_string();
+    reg.push_image("demo/app:v1", "a");
+    let multi = reg.push_index("demo/multi:v1", "m");
+    let dir = tree(&addr);
+    let home = tempfile::tempdir().unwrap();
+    let r = run(
+        &mut cmd(dir.path(), home.path()),
+        &["import", "app:multi-legacy", "-f", "."],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(image(&stream(dir.path()), "multi-legacy"), multi.amd64);
+    let r = run(
+        &mut cmd(dir.path(), home.path()),
+        &[
+            "import",
+            "app:multi-legacy",
+            "--import-mode",
+            "PreserveOriginal",
+            "-f",
+            ".",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = stream(dir.path());
+    let spec = s["spec"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "multi-legacy")
+        .unwrap();
+    assert_eq!(spec["importPolicy"]["importMode"], "PreserveOriginal");
+    assert_eq!(spec["generation"], 3);
+    assert_eq!(s["metadata"]["generation"], 3);
+    let history = items(&s, "multi-legacy");
+    assert_eq!(history[0]["image"], multi.index.as_str());
+    assert_eq!(history[0]["generation"], 3);
+    assert_eq!(history[1]["image"], multi.amd64.as_str());
+    // In a bulk import the tags' own modes rule: the flag is refused.
+    let r = run(
+        &mut cmd(dir.path(), home.path()),
+        &["import", "--import-mode", "Legacy", "."],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--import-mode needs an image stream NAME"), "{}", r.stderr);
+}
