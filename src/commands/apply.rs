@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use crate::ExitStatus;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::plan::{self, FilePlan};
-use crate::report::{Format, Printer, github, human, json};
+use crate::report::{Format, Printer, human, json};
 use crate::settings::Settings;
 
 /// Run `apply`.
@@ -45,7 +45,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     let color = p.err.current_choice() != anstream::ColorChoice::Never;
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
-        Format::Github => p.print(&github::report(&plan, "notice"))?,
+        Format::Github => super::github_output(&mut p, &plan, "notice", "apply")?,
         Format::Text | Format::Diff => {
             p.eprint(&human::diagnostics(&plan.diagnostics, color))?;
             p.eprint(&human::summary(

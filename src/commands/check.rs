@@ -2,7 +2,7 @@
 
 use crate::ExitStatus;
 use crate::plan;
-use crate::report::{Format, Printer, diff, github, human, json};
+use crate::report::{Format, Printer, diff, human, json};
 use crate::settings::Settings;
 
 /// Run `check`.
@@ -12,7 +12,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     let color = p.color;
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
-        Format::Github => p.print(&github::report(&plan, "error"))?,
+        Format::Github => super::github_output(&mut p, &plan, "error", "check")?,
         Format::Diff => p.print(&diff::render_all(&plan.files, color))?,
         Format::Text => {
             let mut out: String = plan

@@ -2,7 +2,7 @@
 
 use crate::ExitStatus;
 use crate::plan;
-use crate::report::{Format, Printer, diff, github, human, json};
+use crate::report::{Format, Printer, diff, human, json};
 use crate::settings::Settings;
 
 /// Run `diff`.
@@ -11,7 +11,7 @@ pub fn run(settings: &Settings, exit_code: bool) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(settings.color);
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
-        Format::Github => p.print(&github::report(&plan, "notice"))?,
+        Format::Github => super::github_output(&mut p, &plan, "notice", "diff")?,
         Format::Diff | Format::Text => {
             let color = p.color;
             p.print(&diff::render_all(&plan.files, color))?;
