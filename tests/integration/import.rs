@@ -855,5 +855,49 @@ fn import_mode_on_a_named_tag_changes_its_mode_and_what_is_recorded() {
         &["import", "--import-mode", "Legacy", "."],
     );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--import-mode needs an image stream NAME"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--import-mode needs an image stream NAME"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_registry_that_never_answers_times_out_per_request() {
+    // Accepts connections and reads, but never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("is.yaml"),
+        format!(
+            "apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: app\nspec:\n  tags:\n  - name: v1\n    from:\n      kind: DockerImage\n      name: {addr}/demo/app:v1\n"
+        ),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let before = read_tree(dir.path());
+    let started = Instant::now();
+    let r = run(
+        &mut cmd(dir.path(), home.path()),
+        &["import", "--timeout", "1", "--retries", "1", "."],
+    );
+    let took = started.elapsed();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[import-failed]") && r.stderr.contains("timeout"),
+        "{}",
+        r.stderr
+    );
+    // Two attempts of one second each, plus a short backoff; not a hang.
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_eq!(before, read_tree(dir.path()));
 }
