@@ -620,6 +620,11 @@ impl Client {
             };
             if status == 401 && !authenticated {
                 authenticated = true;
+                // Another request may have fetched a token meanwhile.
+                let now_cached = self.lock().auth.get(&key).cloned();
+                if now_cached.is_some() && now_cached != auth {
+                    continue;
+                }
                 if let Some(c) = challenge
                     && self.authenticate(repo, insecure, &c)?
                 {
@@ -779,11 +784,8 @@ impl Client {
                 ));
             }
             let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let token = v
-                .get("token")
-                .or_else(|| v.get("access_token"))
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty());
+            let field = |k: &str| v.get(k).and_then(Value::as_str).filter(|t| !t.is_empty());
+            let token = field("token").or_else(|| field("access_token"));
             return token.map(str::to_string).ok_or_else(|| {
                 Failure::new(
                     FailureKind::Protocol,

@@ -11,6 +11,7 @@ mod dc_bc;
 mod diagnostics;
 mod imagestreamimage;
 mod import;
+mod import_bearer;
 mod lookup;
 mod offline;
 mod property;

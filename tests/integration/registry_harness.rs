@@ -6,6 +6,10 @@
 //! registry is stopped (SIGTERM, then SIGKILL after a grace period) and its
 //! directory removed when the [`Registry`] is dropped.
 //!
+//! [`Registry::start_with_token_auth`] runs it with distribution's token auth
+//! instead, next to a [`TokenServer`]: a small JWT issuer on `127.0.0.1` that
+//! records every request, so that tests can see what a client asked it.
+//!
 //! The tools are not optional: when one is missing the harness panics and
 //! says to run `scripts/test`, which installs them.
 
@@ -15,8 +19,13 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -29,7 +38,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 const START_ATTEMPTS: usize = 5;
 
 const TOOLS_HINT: &str = "the registry tests need docker-registry, skopeo, umoci, htpasswd \
-(apache2-utils) and curl: run `scripts/test`, which installs them";
+(apache2-utils), openssl and curl: run `scripts/test`, which installs them";
 
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -53,6 +62,20 @@ pub struct IndexDigests {
     pub arm64: String,
 }
 
+/// The registry's `auth:` section.
+#[derive(Clone)]
+enum Auth {
+    Anonymous,
+    Htpasswd(Creds),
+    /// Tokens from `realm`, signed by a key whose certificate (or its CA) is
+    /// in `rootcertbundle`; `creds` are what the token server wants, if any.
+    Token {
+        realm: String,
+        rootcertbundle: PathBuf,
+        creds: Option<Creds>,
+    },
+}
+
 #[derive(Clone)]
 struct Creds {
     user: String,
@@ -60,6 +83,13 @@ struct Creds {
 }
 
 impl Creds {
+    fn new(user: &str, password: &str) -> Creds {
+        Creds {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        }
+    }
+
     /// `user:password`, as skopeo's `--creds` wants it.
     fn joined(&self) -> String {
         format!("{}:{}", self.user, self.password)
@@ -69,16 +99,37 @@ impl Creds {
 impl Registry {
     /// Anonymous registry, plain HTTP, bound to 127.0.0.1 on a free port.
     pub fn start() -> Registry {
-        Registry::launch(None)
+        Registry::launch(Auth::Anonymous)
     }
 
     /// Registry requiring htpasswd basic auth (bcrypt file made with
     /// `htpasswd -Bbn`), realm "test-realm".
     pub fn start_with_htpasswd(user: &str, password: &str) -> Registry {
-        Registry::launch(Some(Creds {
-            user: user.to_owned(),
-            password: password.to_owned(),
-        }))
+        Registry::launch(Auth::Htpasswd(Creds::new(user, password)))
+    }
+
+    /// Registry with distribution's token auth (service [`TOKEN_SERVICE`],
+    /// issuer `streampin-test-issuer`), and the [`TokenServer`] its realm
+    /// names, which hands a token to anyone who asks.
+    pub fn start_with_token_auth() -> (Registry, TokenServer) {
+        Registry::token_auth(None)
+    }
+
+    /// Like [`Registry::start_with_token_auth`], but the token server answers
+    /// 401 unless the request carries `Authorization: Basic` for
+    /// `user:password`. The harness's own skopeo runs log in with them.
+    pub fn start_with_token_auth_requiring(user: &str, password: &str) -> (Registry, TokenServer) {
+        Registry::token_auth(Some(Creds::new(user, password)))
+    }
+
+    fn token_auth(creds: Option<Creds>) -> (Registry, TokenServer) {
+        let tokens = TokenServer::start(creds.clone());
+        let registry = Registry::launch(Auth::Token {
+            realm: tokens.realm(),
+            rootcertbundle: tokens.cert_path(),
+            creds,
+        });
+        (registry, tokens)
     }
 
     /// "127.0.0.1:PORT"
@@ -323,10 +374,10 @@ impl Registry {
             .run();
     }
 
-    fn launch(creds: Option<Creds>) -> Registry {
+    fn launch(auth: Auth) -> Registry {
         let mut last_log = String::new();
         for _ in 0..START_ATTEMPTS {
-            match Registry::try_launch(creds.clone()) {
+            match Registry::try_launch(auth.clone()) {
                 Ok(registry) => return registry,
                 // Another process took the port between our probe and the
                 // registry's bind: try another one.
@@ -337,7 +388,7 @@ impl Registry {
     }
 
     /// Start one registry. `Err(log)` when it lost the race for its port.
-    fn try_launch(creds: Option<Creds>) -> Result<Registry, String> {
+    fn try_launch(auth: Auth) -> Result<Registry, String> {
         let dir = tempfile::Builder::new()
             .prefix("streampin-registry-")
             .tempdir()
@@ -355,20 +406,40 @@ impl Registry {
         )
         .unwrap();
         writeln!(config, "http:\n  addr: {addr}\n  secret: throwaway").unwrap();
-        if let Some(creds) = &creds {
-            let htpasswd = dir.path().join("htpasswd");
-            let line = Cmd::new("htpasswd")
-                .arg("-Bbn")
-                .arg(&creds.user)
-                .secret(&creds.password)
-                .run();
-            fs::write(&htpasswd, line).unwrap();
-            writeln!(
-                config,
-                "auth:\n  htpasswd:\n    realm: test-realm\n    path: {}",
-                yaml_quote(&htpasswd)
-            )
-            .unwrap();
+        let mut creds = None;
+        match &auth {
+            Auth::Anonymous => {}
+            Auth::Htpasswd(c) => {
+                creds = Some(c.clone());
+                let htpasswd = dir.path().join("htpasswd");
+                let line = Cmd::new("htpasswd")
+                    .arg("-Bbn")
+                    .arg(&c.user)
+                    .secret(&c.password)
+                    .run();
+                fs::write(&htpasswd, line).unwrap();
+                writeln!(
+                    config,
+                    "auth:\n  htpasswd:\n    realm: test-realm\n    path: {}",
+                    yaml_quote(&htpasswd)
+                )
+                .unwrap();
+            }
+            Auth::Token {
+                realm,
+                rootcertbundle,
+                creds: c,
+            } => {
+                creds = c.clone();
+                writeln!(
+                    config,
+                    "auth:\n  token:\n    realm: {}\n    service: {TOKEN_SERVICE}\n    \
+                     issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}",
+                    serde_json::to_string(realm).unwrap(),
+                    yaml_quote(rootcertbundle)
+                )
+                .unwrap();
+            }
         }
         let config_path = dir.path().join("config.yml");
         fs::write(&config_path, config).unwrap();
@@ -384,7 +455,10 @@ impl Registry {
             .spawn()
             .unwrap_or_else(|e| spawn_failed("docker-registry", &e));
 
-        let expected = if creds.is_some() { 401 } else { 200 };
+        let expected = match auth {
+            Auth::Anonymous => 200,
+            Auth::Htpasswd(_) | Auth::Token { .. } => 401,
+        };
         let listening = format!("listening on {addr}");
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
@@ -445,6 +519,387 @@ impl Drop for Registry {
         let _ = self.child.wait();
         // `dir` is removed after this, when the fields drop.
     }
+}
+
+/// The `service` the token-auth registry names in its challenge and wants as
+/// the tokens' audience.
+pub const TOKEN_SERVICE: &str = "streampin-test";
+/// The `iss` of the tokens, and the issuer the registry accepts.
+const TOKEN_ISSUER: &str = "streampin-test-issuer";
+/// How long a token is valid.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+/// How long the token server waits for a request head.
+const TOKEN_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A token service for [`Registry::start_with_token_auth`]: HTTP/1.1 on
+/// `127.0.0.1`, one thread per connection, one request per connection.
+///
+/// `GET /token?scope=repository:NAME:ACTIONS&service=...` is answered with
+/// `{"token": JWT, "access_token": JWT}` (or `access_token` alone, see
+/// [`TokenServer::answer_access_token_only`]): RS256, signed with `openssl dgst`
+/// by a key whose self-signed certificate travels in the header's `x5c` and
+/// is the registry's `rootcertbundle`. Each token grants pull and push on the
+/// repositories of its scopes. Every request is recorded.
+pub struct TokenServer {
+    addr: String,
+    dir: TempDir,
+    requests: Arc<Mutex<Vec<TokenRequest>>>,
+    access_token_only: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// One request the token server saw.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    /// `GET`.
+    pub method: String,
+    /// Path and query as sent: `/token?scope=repository%3Ademo%2Fapp%3Apull&...`.
+    pub target: String,
+    /// The `Authorization` header, if one came.
+    pub authorization: Option<String>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// The status answered.
+    pub status: u16,
+}
+
+impl TokenRequest {
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+
+    /// The decoded values of query parameter `key`, in order.
+    pub fn query(&self, key: &str) -> Vec<String> {
+        let Some((_, query)) = self.target.split_once('?') else {
+            return Vec::new();
+        };
+        query
+            .split('&')
+            .filter_map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(k) == key).then(|| percent_decode(v))
+            })
+            .collect()
+    }
+
+    /// Whether the user agent starts with `prefix` (`streampin/`, `skopeo/`).
+    pub fn sent_by(&self, prefix: &str) -> bool {
+        self.user_agent
+            .as_deref()
+            .is_some_and(|ua| ua.starts_with(prefix))
+    }
+}
+
+/// What the connection threads share.
+struct Issuer {
+    key: PathBuf,
+    /// `x5c[0]`: the certificate, DER in standard base64.
+    x5c: String,
+    /// The `Authorization` value wanted, when credentials are required.
+    wanted: Option<String>,
+    /// `sub` of the tokens.
+    subject: String,
+    requests: Arc<Mutex<Vec<TokenRequest>>>,
+    /// Answer `{"access_token": …}` alone (the OAuth2 field name).
+    access_token_only: Arc<AtomicBool>,
+    serial: AtomicUsize,
+}
+
+impl TokenServer {
+    /// Make a key and certificate and start serving on a free port.
+    fn start(creds: Option<Creds>) -> TokenServer {
+        let dir = tempfile::Builder::new()
+            .prefix("streampin-token-")
+            .tempdir()
+            .unwrap();
+        let key = dir.path().join("key.pem");
+        let cert = dir.path().join("token.crt");
+        let der = dir.path().join("token.der");
+        // A self-signed leaf is enough: distribution verifies x5c with Go's
+        // x509 (roots = rootcertbundle, any extended key usage, key usage
+        // not looked at), and a leaf that is itself a root is a chain of one.
+        Cmd::new("openssl")
+            .arg("req")
+            .arg("-x509")
+            .arg("-newkey")
+            .arg("rsa:2048")
+            .arg("-nodes")
+            .arg("-days")
+            .arg("2")
+            .arg("-subj")
+            .arg(&format!("/CN={TOKEN_ISSUER}"))
+            .arg("-keyout")
+            .path(&key)
+            .arg("-out")
+            .path(&cert)
+            .run();
+        Cmd::new("openssl")
+            .arg("x509")
+            .arg("-in")
+            .path(&cert)
+            .arg("-outform")
+            .arg("DER")
+            .arg("-out")
+            .path(&der)
+            .run();
+        let x5c = STANDARD.encode(fs::read(&der).unwrap());
+
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let access_token_only = Arc::new(AtomicBool::new(false));
+        let issuer = Arc::new(Issuer {
+            key,
+            x5c,
+            wanted: creds
+                .as_ref()
+                .map(|c| format!("Basic {}", STANDARD.encode(c.joined()))),
+            subject: creds.map_or_else(|| "anonymous".to_owned(), |c| c.user),
+            requests: requests.clone(),
+            access_token_only: access_token_only.clone(),
+            serial: AtomicUsize::new(0),
+        });
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = conn else { continue };
+                let issuer = issuer.clone();
+                std::thread::spawn(move || issuer.serve(stream));
+            }
+        });
+        TokenServer {
+            addr,
+            dir,
+            requests,
+            access_token_only,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// "127.0.0.1:PORT"
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/token`, the registry's realm.
+    pub fn realm(&self) -> String {
+        format!("http://{}/token", self.addr)
+    }
+
+    /// From now on, answer with `access_token` alone, without `token`.
+    pub fn answer_access_token_only(&self) {
+        self.access_token_only.store(true, Ordering::SeqCst);
+    }
+
+    /// Every request so far, in the order they were answered.
+    pub fn requests(&self) -> Vec<TokenRequest> {
+        lock(&self.requests).clone()
+    }
+
+    fn cert_path(&self) -> PathBuf {
+        self.dir.path().join("token.crt")
+    }
+}
+
+impl Drop for TokenServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(&self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Issuer {
+    /// Answer one request on `stream`, then close it.
+    fn serve(&self, mut stream: TcpStream) {
+        let _ = stream.set_read_timeout(Some(TOKEN_READ_TIMEOUT));
+        let Some(head) = read_head(&mut stream) else {
+            return;
+        };
+        let mut lines = head.split("\r\n");
+        let mut request_line = lines.next().unwrap_or("").split(' ');
+        let mut req = TokenRequest {
+            method: request_line.next().unwrap_or("").to_owned(),
+            target: request_line.next().unwrap_or("").to_owned(),
+            authorization: None,
+            user_agent: None,
+            status: 0,
+        };
+        for line in lines {
+            if let Some((name, value)) = line.split_once(':') {
+                let value = Some(value.trim().to_owned());
+                match name.trim().to_ascii_lowercase().as_str() {
+                    "authorization" => req.authorization = value,
+                    "user-agent" => req.user_agent = value,
+                    _ => {}
+                }
+            }
+        }
+
+        let error = |code: &str, message: &str| {
+            json!({"errors": [{"code": code, "message": message}]}).to_string()
+        };
+        let mut extra = "";
+        let (status, reason, body) = if req.path() != "/token" {
+            (404, "Not Found", error("NOT_FOUND", "no such endpoint"))
+        } else if req.method != "GET" {
+            (
+                405,
+                "Method Not Allowed",
+                error("UNSUPPORTED", "only GET is served"),
+            )
+        } else if self
+            .wanted
+            .as_ref()
+            .is_some_and(|w| req.authorization.as_ref() != Some(w))
+        {
+            extra = "WWW-Authenticate: Basic realm=\"streampin-token\"\r\n";
+            (
+                401,
+                "Unauthorized",
+                error("UNAUTHORIZED", "authentication required"),
+            )
+        } else {
+            let token = self.token(&req.query("scope"));
+            let mut answer = json!({"access_token": token, "expires_in": TOKEN_LIFETIME.as_secs()});
+            if !self.access_token_only.load(Ordering::SeqCst) {
+                answer["token"] = json!(token);
+            }
+            (200, "OK", answer.to_string())
+        };
+        req.status = status;
+        // Recorded before the answer goes out: a client that has its answer
+        // finds its request in the list.
+        lock(&self.requests).push(req);
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{extra}\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.flush();
+    }
+
+    /// A signed JWT granting pull and push on the repositories of `scopes`
+    /// (`repository:demo/app:pull`, several per value when space-separated).
+    fn token(&self, scopes: &[String]) -> String {
+        let access: Vec<Value> = scopes
+            .iter()
+            .flat_map(|s| s.split(' '))
+            .filter_map(|scope| {
+                let (kind, rest) = scope.split_once(':')?;
+                let (name, _actions) = rest.rsplit_once(':')?;
+                Some(json!({"type": kind, "name": name, "actions": ["pull", "push"]}))
+            })
+            .collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let serial = self.serial.fetch_add(1, Ordering::SeqCst);
+        let header = json!({"alg": "RS256", "typ": "JWT", "x5c": [self.x5c]});
+        let claims = json!({
+            "iss": TOKEN_ISSUER,
+            "sub": self.subject,
+            "aud": TOKEN_SERVICE,
+            "exp": now + TOKEN_LIFETIME.as_secs(),
+            "nbf": now - 10,
+            "iat": now,
+            "jti": format!("streampin-test-{now}-{serial}"),
+            "access": access,
+        });
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        // RS256 is RSASSA-PKCS1-v1_5 with SHA-256: what `openssl dgst -sign`
+        // makes with an RSA key.
+        let mut child = Command::new("openssl")
+            .arg("dgst")
+            .arg("-sha256")
+            .arg("-sign")
+            .arg(&self.key)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| spawn_failed("openssl", &e));
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(signing_input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success() && !out.stdout.is_empty(),
+            "openssl dgst -sign failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(&out.stdout))
+    }
+}
+
+/// The request line and headers, up to the blank line; `None` when the
+/// client closes or stalls first.
+fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head.len() > 64 << 10 {
+            return None;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n")?;
+    Some(String::from_utf8_lossy(&head[..end]).into_owned())
+}
+
+/// `%XX` and `+` in a query component.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A command whose failure panics with its (redacted) command line and output.
@@ -633,4 +1088,106 @@ fn an_htpasswd_registry_wants_credentials() {
     assert_eq!(out, "401");
     let digest = registry.push_image("private/app:v1", "secret stuff");
     assert_eq!(registry.inspect_digest("private/app:v1"), digest);
+}
+
+/// `curl -s -D - -o /dev/null [extra] URL`: the status line and headers.
+fn curl_head(url: &str, extra: &[&str]) -> String {
+    let mut cmd = Cmd::new("curl");
+    cmd.arg("-s").arg("-D").arg("-").arg("-o").arg("/dev/null");
+    for a in extra {
+        cmd.arg(a);
+    }
+    cmd.arg(url).run()
+}
+
+#[test]
+fn a_token_auth_registry_takes_the_token_servers_tokens() {
+    let (registry, tokens) = Registry::start_with_token_auth();
+    let tags = format!("http://{}/v2/demo/app/tags/list", registry.addr());
+
+    // The challenge names the token server.
+    let head = curl_head(&tags, &[]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    let realm = tokens.realm().to_ascii_lowercase();
+    assert!(
+        head.contains(&format!(
+            "www-authenticate: bearer realm=\"{realm}\",service=\"{TOKEN_SERVICE}\",\
+             scope=\"repository:demo/app:pull\""
+        )),
+        "{head}"
+    );
+
+    // skopeo does the token dance itself.
+    let digest = registry.push_image("demo/app:v1", "token");
+    assert_eq!(registry.inspect_digest("demo/app:v1"), digest);
+    let asked = tokens.requests();
+    assert!(
+        asked.iter().any(|r| r.sent_by("skopeo")
+            && r.query("scope") == ["repository:demo/app:pull,push"]
+            && r.query("service") == [TOKEN_SERVICE]),
+        "{asked:#?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|r| r.status == 200 && r.authorization.is_none()),
+        "{asked:#?}"
+    );
+
+    // A token fetched by hand opens the repository; the same token with its
+    // signature broken does not.
+    let answer = Cmd::new("curl")
+        .arg("-sf")
+        .arg(&format!(
+            "{}?scope=repository%3Ademo%2Fapp%3Apull&service={TOKEN_SERVICE}",
+            tokens.realm()
+        ))
+        .run();
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    let token = answer["token"].as_str().unwrap();
+    assert_eq!(answer["access_token"], token);
+    let bearer = |t: &str| format!("Authorization: Bearer {t}");
+    let head = curl_head(&tags, &["-H", &bearer(token)]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+    let forged = format!("{signed}.{flipped}{}", &signature[1..]);
+    let head = curl_head(&tags, &["-H", &bearer(&forged)]);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    // Nor does it open another repository than its scope's.
+    let other = format!("http://{}/v2/demo/other/tags/list", registry.addr());
+    let head = curl_head(&other, &["-H", &bearer(token)]);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+}
+
+#[test]
+fn a_token_server_can_require_credentials() {
+    let (registry, tokens) = Registry::start_with_token_auth_requiring("dave", "d4ve pass");
+    let url = format!(
+        "{}?scope=repository%3Aprivate%2Fapp%3Apull&service={TOKEN_SERVICE}",
+        tokens.realm()
+    );
+    let head = curl_head(&url, &[]);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    let head = curl_head(&url, &["-u", "dave:wrong"]);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    let head = curl_head(&url, &["-u", "dave:d4ve pass"]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+
+    // The harness's skopeo logs in with the credentials.
+    let digest = registry.push_image("private/app:v1", "private");
+    assert_eq!(registry.inspect_digest("private/app:v1"), digest);
+    let wanted = format!("Basic {}", STANDARD.encode("dave:d4ve pass"));
+    let by_skopeo: Vec<TokenRequest> = tokens
+        .requests()
+        .into_iter()
+        .filter(|r| r.sent_by("skopeo"))
+        .collect();
+    assert!(!by_skopeo.is_empty());
+    assert!(
+        by_skopeo
+            .iter()
+            .all(|r| r.status == 200 && r.authorization.as_ref() == Some(&wanted)),
+        "{by_skopeo:#?}"
+    );
 }
