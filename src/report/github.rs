@@ -55,9 +55,13 @@ pub fn change(c: &Change, level: &str) -> String {
         c.column,
         "streampin stale image",
         &format!(
-            "{} container `{}` is `{}`; the trigger on `{}` pins `{}`",
+            "{} {} is `{}`; the trigger on `{}` pins `{}`",
             c.object.describe(),
-            c.container,
+            if c.container.is_empty() {
+                format!("`{}`", c.field)
+            } else {
+                format!("container `{}`", c.container)
+            },
             c.old,
             c.source.from.name,
             c.new
