@@ -345,6 +345,8 @@ pub enum FormatArg {
     Json,
     /// GitHub Actions annotations.
     Github,
+    /// A SARIF 2.1.0 log, for code scanning.
+    Sarif,
 }
 
 /// `--color`.

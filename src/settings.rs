@@ -45,6 +45,7 @@ impl Settings {
                 Some(FormatArg::Diff) => Format::Diff,
                 Some(FormatArg::Json) => Format::Json,
                 Some(FormatArg::Github) => Format::Github,
+                Some(FormatArg::Sarif) => Format::Sarif,
             },
             color: color(args.color),
             fail_on_build: false,

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use crate::ExitStatus;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::plan::{self, FilePlan};
-use crate::report::{Format, Printer, human, json};
+use crate::report::{Format, Printer, human, json, sarif};
 use crate::settings::Settings;
 
 /// Run `apply`.
@@ -46,6 +46,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
         Format::Github => super::github_output(&mut p, &plan, "notice", "apply")?,
+        Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
         Format::Text | Format::Diff => {
             p.eprint(&human::diagnostics(&plan.diagnostics, color))?;
             p.eprint(&human::summary(

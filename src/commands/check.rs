@@ -2,7 +2,7 @@
 
 use crate::ExitStatus;
 use crate::plan;
-use crate::report::{Format, Printer, diff, human, json};
+use crate::report::{Format, Printer, diff, human, json, sarif};
 use crate::settings::Settings;
 
 /// Run `check`.
@@ -13,6 +13,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
         Format::Github => super::github_output(&mut p, &plan, "error", "check")?,
+        Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Error))?,
         Format::Diff => p.print(&diff::render_all(&plan.files, color))?,
         Format::Text => {
             let mut out: String = plan

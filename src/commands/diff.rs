@@ -2,7 +2,7 @@
 
 use crate::ExitStatus;
 use crate::plan;
-use crate::report::{Format, Printer, diff, human, json};
+use crate::report::{Format, Printer, diff, human, json, sarif};
 use crate::settings::Settings;
 
 /// Run `diff`.
@@ -12,6 +12,7 @@ pub fn run(settings: &Settings, exit_code: bool) -> anyhow::Result<ExitStatus> {
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
         Format::Github => super::github_output(&mut p, &plan, "notice", "diff")?,
+        Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
         Format::Diff | Format::Text => {
             let color = p.color;
             p.print(&diff::render_all(&plan.files, color))?;

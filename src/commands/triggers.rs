@@ -2,7 +2,7 @@
 
 use crate::ExitStatus;
 use crate::plan;
-use crate::report::{Format, Printer, github, human, json};
+use crate::report::{Format, Printer, github, human, json, sarif};
 use crate::settings::Settings;
 
 /// Run `triggers`.
@@ -12,6 +12,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     match settings.format {
         Format::Json => p.print(&json::triggers(&plan))?,
         Format::Github => p.print(&github::report(&plan, "notice"))?,
+        Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
         Format::Text | Format::Diff => {
             p.print(&human::triggers(&plan.rows))?;
             let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;

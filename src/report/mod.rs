@@ -6,6 +6,7 @@ pub mod diff;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::io::{self, Write};
 
@@ -20,6 +21,8 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands.
     Github,
+    /// A SARIF 2.1.0 log.
+    Sarif,
 }
 
 /// Where and how to print.

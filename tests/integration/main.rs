@@ -2,6 +2,7 @@
 //! torture cases, hostile input and generated manifests.
 
 #![allow(clippy::unwrap_used)]
+mod action;
 mod authoring;
 mod authoring_torture;
 mod bad_input;
@@ -16,5 +17,6 @@ mod lookup;
 mod offline;
 mod property;
 mod registry_harness;
+mod sarif;
 mod support;
 mod torture;
