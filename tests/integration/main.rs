@@ -15,6 +15,7 @@ mod import;
 mod import_bearer;
 mod lookup;
 mod offline;
+mod precommit;
 mod property;
 mod registry_harness;
 mod sarif;
