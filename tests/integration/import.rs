@@ -16,7 +16,7 @@ use crate::support::{read_tree, streampin};
 
 /// A `streampin` command that sees no credentials but the ones a test gives:
 /// HOME is `home`, and the other credential locations are unset.
-fn cmd(dir: &Path, home: &Path) -> assert_cmd::Command {
+pub fn cmd(dir: &Path, home: &Path) -> assert_cmd::Command {
     let mut c = streampin(dir);
     c.env("HOME", home)
         .env("SOURCE_DATE_EPOCH", "1795000000")
@@ -26,13 +26,13 @@ fn cmd(dir: &Path, home: &Path) -> assert_cmd::Command {
     c
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
-fn run(c: &mut assert_cmd::Command, args: &[&str]) -> Run {
+pub fn run(c: &mut assert_cmd::Command, args: &[&str]) -> Run {
     let out = c.args(args).output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),

@@ -10,35 +10,9 @@ use std::path::Path;
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::import::{cmd, run};
 use crate::registry_harness::{Registry, TOKEN_SERVICE, TokenRequest, TokenServer};
-use crate::support::{codes, streampin};
-
-/// A `streampin` command that sees no credentials but the ones a test gives:
-/// HOME is `home`, and the other credential locations are unset.
-fn cmd(dir: &Path, home: &Path) -> assert_cmd::Command {
-    let mut c = streampin(dir);
-    c.env("HOME", home)
-        .env("SOURCE_DATE_EPOCH", "1795000000")
-        .env_remove("DOCKER_CONFIG")
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("XDG_RUNTIME_DIR");
-    c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(c: &mut assert_cmd::Command, args: &[&str]) -> Run {
-    let out = c.args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use crate::support::codes;
 
 /// A tree with one snapshot whose tag `v1` follows `<addr>/<repo>:v1`.
 fn tree(addr: &str, repo: &str) -> tempfile::TempDir {
