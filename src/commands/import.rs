@@ -146,6 +146,17 @@ fn spec_tag_position(ws: &Workspace, o: &Object, index: Option<usize>) -> (usize
     }
 }
 
+/// The diagnostic code for a registry failure.
+fn failure_code(kind: FailureKind) -> Code {
+    match kind {
+        FailureKind::NotFound => Code::ImportNotFound,
+        FailureKind::Unauthorized | FailureKind::Denied | FailureKind::Credentials => {
+            Code::ImportUnauthorized
+        }
+        _ => Code::ImportFailed,
+    }
+}
+
 fn spec_index(stream: &Value, tag: &str) -> Option<usize> {
     stream["spec"]["tags"]
         .as_array()?
@@ -309,13 +320,7 @@ pub fn run(opts: &Options) -> anyhow::Result<ExitStatus> {
                 row.reference = Some(reference);
             }
             Some(Err(f)) => {
-                let code = match f.kind {
-                    FailureKind::NotFound => Code::ImportNotFound,
-                    FailureKind::Unauthorized | FailureKind::Denied | FailureKind::Credentials => {
-                        Code::ImportUnauthorized
-                    }
-                    _ => Code::ImportFailed,
-                };
+                let code = failure_code(f.kind);
                 let ns = if o.id.namespace.is_empty() {
                     String::new()
                 } else {
@@ -452,13 +457,7 @@ fn named(
         let tags = match client.list_tags(&base.exact(), insecure) {
             Ok(t) => t,
             Err(f) => {
-                let code = match f.kind {
-                    FailureKind::NotFound => Code::ImportNotFound,
-                    FailureKind::Unauthorized | FailureKind::Denied | FailureKind::Credentials => {
-                        Code::ImportUnauthorized
-                    }
-                    _ => Code::ImportFailed,
-                };
+                let code = failure_code(f.kind);
                 diagnostics.push(Diagnostic::new(
                     code,
                     ws.display(&o),
