@@ -29,6 +29,7 @@ pub mod image_ref;
 pub mod imagestream;
 pub mod manifest;
 pub mod plan;
+pub mod prefilter;
 pub mod registry;
 pub mod report;
 pub mod settings;

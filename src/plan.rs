@@ -2,8 +2,10 @@
 //! pipeline that every command shares:
 //! `discover → read → parse → index snapshots → evaluate each file → verify → Plan`.
 //!
-//! Files are evaluated independently (in parallel) once the snapshots are indexed;
-//! results are sorted, so the output never depends on thread count. A file's
+//! Files are evaluated independently (in parallel) once the snapshots are indexed,
+//! a chunk at a time in path order, and each chunk's results are sorted, so the
+//! output never depends on thread count and memory does not grow with the number
+//! of files. A file's
 //! edits are kept only if they verify: the new text re-parses, nothing but the
 //! intended scalars changed, and evaluating it again changes nothing.
 
@@ -15,6 +17,7 @@ use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::discover::{self, DiscoverOptions, FileEntry, ReadLimits};
+use crate::prefilter;
 use crate::edit;
 use crate::imagestream::{ImageStream, Index};
 use crate::manifest::yaml::{self, Document, Node, NodeKind};
@@ -88,44 +91,257 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Put back what a `stream` sink took, and count it.
+    pub fn keep(&mut self, files: Vec<FilePlan>, changes: Vec<Change>, rows: Vec<TriggerRow>) {
+        self.summary.files_changed = files.len();
+        self.summary.changes = changes.len();
+        self.summary.triggers = rows.len();
+        self.files = files;
+        self.changes = changes;
+        self.rows = rows;
+    }
+
     /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.summary.errors > 0
     }
 }
 
-/// Run the pipeline over the tree the settings describe.
+/// Files evaluated together: their results are kept until the chunk is handed
+/// to the sink, so this bounds memory, not the order of anything.
+const CHUNK: usize = 256;
+
+/// Run the pipeline over the tree the settings describe and keep everything.
 pub fn build(settings: &PlanSettings) -> anyhow::Result<Plan> {
-    let found = discover::discover(&settings.discover)?;
-    let mut diagnostics = found.diagnostics;
-    let reads: Vec<(FileEntry, Result<SourceFile, Diagnostic>)> = found
-        .files
-        .into_par_iter()
-        .map(|e| {
-            let r = discover::read(&e, settings.read);
-            (e, r)
-        })
-        .collect();
-    let mut entries = Vec::new();
-    let mut sources = Vec::new();
-    for (e, r) in reads {
-        match r {
-            Ok(s) => {
-                entries.push(e);
-                sources.push(s);
-            }
-            Err(d) => diagnostics.push(d),
-        }
-    }
-    Ok(build_from_sources(
-        &entries,
-        &sources,
-        settings,
-        diagnostics,
-    ))
+    let mut files = Vec::new();
+    let mut changes = Vec::new();
+    let mut rows = Vec::new();
+    let mut plan = stream(settings, |chunk| {
+        files.append(&mut chunk.files);
+        changes.append(&mut chunk.changes);
+        rows.append(&mut chunk.rows);
+        Ok(())
+    })?;
+    plan.keep(files, changes, rows);
+    Ok(plan)
 }
 
-/// The pipeline after reading: parse, index, evaluate, verify.
+/// Run the pipeline over the tree, handing each chunk of files to `sink` in path
+/// order, so that memory does not grow with the number of files.
+///
+/// Two passes. The first reads every file and parses only those that may hold an
+/// ImageStream (a byte prefilter), to index the snapshots. The second reads again
+/// the files that can matter (the trigger annotation, a DeploymentConfig or
+/// BuildConfig, an ImageStream, the resolve-names annotation, or the name of a
+/// lookup-enabled stream) and evaluates them, in parallel within a chunk. A file
+/// that can matter to nothing is never parsed.
+///
+/// The sink sees each chunk's `files`, `changes`, `rows`, `builds` and
+/// `diagnostics`, sorted; it may take them or change them (`apply` drops the
+/// changes of a file it could not write and adds a diagnostic). The summary counts
+/// what the sink leaves; then the chunk's files, changes and rows are dropped. The
+/// returned plan holds every diagnostic (sorted) and build, and the summary.
+pub fn stream(
+    settings: &PlanSettings,
+    mut sink: impl FnMut(&mut Plan) -> anyhow::Result<()>,
+) -> anyhow::Result<Plan> {
+    let found = discover::discover(&settings.discover)?;
+    let entries = found.files;
+    let mut diagnostics = found.diagnostics;
+
+    // Pass 1: read everything once, index the snapshots.
+    let first: Vec<FirstPass> = entries
+        .par_iter()
+        .map(|e| first_pass(e, settings))
+        .collect();
+    let mut index = Index::default();
+    let mut scanned = 0;
+    let mut todo = Vec::new();
+    for (i, f) in first.into_iter().enumerate() {
+        diagnostics.extend(f.diagnostics);
+        if f.read {
+            scanned += 1;
+        }
+        for (stream, pos) in f.streams {
+            index.add(stream, &entries[i].display, pos, &mut diagnostics);
+        }
+        if f.evaluate != Evaluate::No {
+            todo.push((i, f.evaluate));
+        }
+    }
+    let lookup = if settings.eval.no_local_lookup {
+        prefilter::Names::default()
+    } else {
+        prefilter::Names::new(index.iter().filter(|s| s.stream.lookup_local).map(|s| s.stream.name.as_str()))
+    };
+
+    // Pass 2: evaluate, a chunk at a time, in path order.
+    let mut plan = Plan::default();
+    let mut objects = 0;
+    for chunk in todo.chunks(CHUNK) {
+        let results: Vec<Option<(FileResult, usize)>> = chunk
+            .par_iter()
+            .map(|&(i, how)| second_pass(&entries[i], how, &lookup, &index, settings))
+            .collect();
+        let mut part = Plan::default();
+        for (r, n) in results.into_iter().flatten() {
+            objects += n;
+            part.diagnostics.extend(r.diagnostics);
+            part.rows.extend(r.rows);
+            part.changes.extend(r.changes);
+            part.builds.extend(r.builds);
+            part.files.extend(r.file);
+        }
+        sort_part(&mut part);
+        sink(&mut part)?;
+        plan.summary.triggers += part.rows.len();
+        plan.summary.changes += part.changes.len();
+        plan.summary.files_changed += part.files.len();
+        // What the sink left of files, changes and rows is dropped here.
+        plan.builds.append(&mut part.builds);
+        diagnostics.append(&mut part.diagnostics);
+    }
+    finish(&mut plan, diagnostics, scanned, objects);
+    Ok(plan)
+}
+
+/// Sort one chunk's results (the chunks come in path order).
+fn sort_part(plan: &mut Plan) {
+    plan.files.sort_by(|a, b| a.display.cmp(&b.display));
+    plan.changes
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    plan.rows
+        .sort_by(|a, b| (&a.file, a.line, a.index).cmp(&(&b.file, b.line, b.index)));
+    plan.builds
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+}
+
+/// Sort the diagnostics and fill in the summary.
+fn finish(plan: &mut Plan, mut diagnostics: Vec<Diagnostic>, scanned: usize, objects: usize) {
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+    plan.summary.files_scanned = scanned;
+    plan.summary.objects = objects;
+    plan.summary.builds = plan.builds.len();
+    plan.summary.errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    plan.summary.warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    plan.diagnostics = diagnostics;
+}
+
+/// Whether (and why) a file goes to the second pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evaluate {
+    /// Unreadable, snapshot-only, or nothing in it can matter.
+    No,
+    /// It mentions triggers, DeploymentConfigs, BuildConfigs or ImageStreams.
+    Yes,
+    /// Only if it names a lookup-enabled stream.
+    IfLookup,
+}
+
+struct FirstPass {
+    read: bool,
+    diagnostics: Vec<Diagnostic>,
+    streams: Vec<(ImageStream, (usize, usize))>,
+    evaluate: Evaluate,
+}
+
+fn first_pass(entry: &FileEntry, settings: &PlanSettings) -> FirstPass {
+    let mut out = FirstPass {
+        read: false,
+        diagnostics: Vec::new(),
+        streams: Vec::new(),
+        evaluate: Evaluate::No,
+    };
+    let source = match discover::read(entry, settings.read) {
+        Ok(s) => s,
+        Err(d) => {
+            out.diagnostics.push(d);
+            return out;
+        }
+    };
+    out.read = true;
+    let bytes = source.text.as_bytes();
+    if !entry.snapshot_only {
+        out.evaluate = if prefilter::may_matter(bytes) {
+            Evaluate::Yes
+        } else {
+            Evaluate::IfLookup
+        };
+    }
+    if !entry.snapshot_only && !prefilter::may_hold_imagestream(bytes) {
+        return out;
+    }
+    match yaml::parse(&source.text) {
+        Ok(docs) => {
+            let inherited = discover::inherited(entry, settings.namespace.as_deref());
+            for m in manifest::objects(&docs, &inherited) {
+                if is_imagestream(&m) {
+                    let pos = source.line_col(m.node.span.start);
+                    out.streams.push((ImageStream::from_manifest(&m), pos));
+                }
+            }
+        }
+        // A scanned file's syntax error is reported by the second pass.
+        Err(e) if entry.snapshot_only => out.diagnostics.push(yaml_invalid(&source, &e)),
+        Err(_) => {}
+    }
+    out
+}
+
+fn yaml_invalid(source: &SourceFile, e: &yaml::YamlError) -> Diagnostic {
+    Diagnostic::new(
+        Code::YamlInvalid,
+        &source.display,
+        source.line_col(e.offset),
+        format!("{}; nothing in this file is read or changed", e.message),
+    )
+}
+
+/// Read, parse and evaluate one file: its result and its number of objects.
+fn second_pass(
+    entry: &FileEntry,
+    how: Evaluate,
+    lookup: &prefilter::Names,
+    index: &Index,
+    settings: &PlanSettings,
+) -> Option<(FileResult, usize)> {
+    let source = match discover::read(entry, settings.read) {
+        Ok(s) => s,
+        // Gone or changed since the first pass.
+        Err(d) => {
+            return Some((
+                FileResult {
+                    diagnostics: vec![d],
+                    ..FileResult::default()
+                },
+                0,
+            ));
+        }
+    };
+    if how == Evaluate::IfLookup && !lookup.any_in(source.text.as_bytes()) {
+        return None;
+    }
+    match yaml::parse(&source.text) {
+        Ok(docs) => Some(evaluate_file(entry, &source, &docs, index, settings)),
+        Err(e) => Some((
+            FileResult {
+                diagnostics: vec![yaml_invalid(&source, &e)],
+                ..FileResult::default()
+            },
+            0,
+        )),
+    }
+}
+
+/// The pipeline after reading, on files already in memory: parse, index, evaluate,
+/// verify. Every file is parsed (no prefilter).
 pub fn build_from_sources(
     entries: &[FileEntry],
     sources: &[SourceFile],
@@ -135,41 +351,27 @@ pub fn build_from_sources(
     let parsed: Vec<Result<Vec<Document<'_>>, yaml::YamlError>> =
         sources.par_iter().map(|s| yaml::parse(&s.text)).collect();
     let ns_flag = settings.namespace.as_deref();
-
-    // Snapshots are indexed once, in path order.
     let mut index = Index::default();
-    let mut objects = 0;
     for ((entry, source), docs) in entries.iter().zip(sources).zip(&parsed) {
-        let docs = match docs {
-            Ok(d) => d,
-            Err(e) => {
-                diagnostics.push(Diagnostic::new(
-                    Code::YamlInvalid,
-                    &source.display,
-                    source.line_col(e.offset),
-                    format!("{}; nothing in this file is read or changed", e.message),
-                ));
-                continue;
+        match docs {
+            Ok(docs) => {
+                let inherited = discover::inherited(entry, ns_flag);
+                for m in manifest::objects(docs, &inherited) {
+                    if is_imagestream(&m) {
+                        let pos = source.line_col(m.node.span.start);
+                        index.add(
+                            ImageStream::from_manifest(&m),
+                            &source.display,
+                            pos,
+                            &mut diagnostics,
+                        );
+                    }
+                }
             }
-        };
-        let inherited = discover::inherited(entry, ns_flag);
-        for m in manifest::objects(docs, &inherited) {
-            if !entry.snapshot_only {
-                objects += 1;
-            }
-            if is_imagestream(&m) {
-                let pos = source.line_col(m.node.span.start);
-                index.add(
-                    ImageStream::from_manifest(&m),
-                    &source.display,
-                    pos,
-                    &mut diagnostics,
-                );
-            }
+            Err(e) => diagnostics.push(yaml_invalid(source, e)),
         }
     }
-
-    let results: Vec<FileResult> = entries
+    let results: Vec<(FileResult, usize)> = entries
         .par_iter()
         .zip(sources.par_iter())
         .zip(parsed.par_iter())
@@ -181,43 +383,21 @@ pub fn build_from_sources(
             Some(evaluate_file(entry, source, docs, &index, settings))
         })
         .collect();
-
     let mut plan = Plan::default();
-    for r in results {
+    let mut objects = 0;
+    for (r, n) in results {
+        objects += n;
         diagnostics.extend(r.diagnostics);
         plan.rows.extend(r.rows);
         plan.changes.extend(r.changes);
         plan.builds.extend(r.builds);
-        if let Some(f) = r.file {
-            plan.files.push(f);
-        }
+        plan.files.extend(r.file);
     }
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup();
-    plan.files.sort_by(|a, b| a.display.cmp(&b.display));
-    plan.changes
-        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    plan.rows
-        .sort_by(|a, b| (&a.file, a.line, a.index).cmp(&(&b.file, b.line, b.index)));
-    plan.builds
-        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    plan.summary = Summary {
-        files_scanned: sources.len(),
-        objects,
-        triggers: plan.rows.len(),
-        changes: plan.changes.len(),
-        files_changed: plan.files.len(),
-        builds: plan.builds.len(),
-        errors: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count(),
-        warnings: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count(),
-    };
-    plan.diagnostics = diagnostics;
+    sort_part(&mut plan);
+    plan.summary.triggers = plan.rows.len();
+    plan.summary.changes = plan.changes.len();
+    plan.summary.files_changed = plan.files.len();
+    finish(&mut plan, diagnostics, sources.len(), objects);
     plan
 }
 
@@ -226,6 +406,7 @@ fn is_imagestream(m: &Manifest<'_, '_>) -> bool {
         && matches!(m.id.api_version.as_str(), "image.openshift.io/v1" | "v1")
 }
 
+#[derive(Default)]
 struct FileResult {
     builds: Vec<Build>,
     changes: Vec<Change>,
@@ -288,8 +469,9 @@ fn evaluate_file(
     docs: &[Document<'_>],
     index: &Index,
     settings: &PlanSettings,
-) -> FileResult {
+) -> (FileResult, usize) {
     let inherited = discover::inherited(entry, settings.namespace.as_deref());
+    let objects = manifest::objects(docs, &inherited).len();
     let eval::Evaluation {
         mut changes,
         mut diagnostics,
@@ -321,13 +503,16 @@ fn evaluate_file(
             }
         }
     }
-    FileResult {
-        changes,
-        diagnostics,
-        rows,
-        builds,
-        file,
-    }
+    (
+        FileResult {
+            changes,
+            diagnostics,
+            rows,
+            builds,
+            file,
+        },
+        objects,
+    )
 }
 
 /// Apply the changes' edits and prove the result is what was intended.

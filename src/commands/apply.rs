@@ -10,36 +10,30 @@ use anyhow::Context as _;
 
 use crate::ExitStatus;
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::plan::{self, FilePlan};
+use crate::plan::{self, FilePlan, Plan};
 use crate::report::{Format, Printer, human, json, sarif};
 use crate::settings::Settings;
 
 /// Run `apply`.
 pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
-    let mut plan = plan::build(&settings.plan)?;
     let mut written = 0;
-    let mut failures = Vec::new();
-    for f in &plan.files {
-        match write_file(f) {
-            Ok(()) => written += 1,
-            Err(e) => failures.push(Diagnostic::new(
-                Code::WriteFailed,
-                &f.display,
-                (1, 1),
-                format!("not written: {e:#}"),
-            )),
+    // Text output streams: each chunk is written as it comes. The documents need
+    // every change, so they keep what the sink leaves.
+    let keep = !matches!(settings.format, Format::Text | Format::Diff);
+    let mut files = Vec::new();
+    let mut changes = Vec::new();
+    let mut rows = Vec::new();
+    let mut plan = plan::stream(&settings.plan, |part| {
+        written += write_part(part);
+        if keep {
+            files.append(&mut part.files);
+            changes.append(&mut part.changes);
+            rows.append(&mut part.rows);
         }
-    }
-    if !failures.is_empty() {
-        let failed: Vec<String> = failures.iter().map(|d| d.file.clone()).collect();
-        plan.changes.retain(|c| !failed.contains(&c.file));
-        plan.files.retain(|f| !failed.contains(&f.display));
-        plan.summary.errors += failures.len();
-        plan.diagnostics.extend(failures);
-        plan.diagnostics
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        plan.summary.changes = plan.changes.len();
-        plan.summary.files_changed = plan.files.len();
+        Ok(())
+    })?;
+    if keep {
+        plan.keep(files, changes, rows);
     }
     let mut p = Printer::new(settings.color);
     let color = p.err.current_choice() != anstream::ColorChoice::Never;
@@ -65,6 +59,30 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Write a chunk's files. A file that cannot be written loses its changes and
+/// gains a `write-failed` diagnostic. Returns how many were written.
+fn write_part(part: &mut Plan) -> usize {
+    let mut failed = Vec::new();
+    for f in &part.files {
+        if let Err(e) = write_file(f) {
+            failed.push(Diagnostic::new(
+                Code::WriteFailed,
+                &f.display,
+                (1, 1),
+                format!("not written: {e:#}"),
+            ));
+        }
+    }
+    if !failed.is_empty() {
+        part.changes
+            .retain(|c| !failed.iter().any(|d| d.file == c.file));
+        part.files
+            .retain(|f| !failed.iter().any(|d| d.file == f.display));
+        part.diagnostics.append(&mut failed);
+    }
+    part.files.len()
 }
 
 /// Write one file atomically if it is unchanged since it was read.

@@ -7,22 +7,28 @@ use crate::settings::Settings;
 
 /// Run `diff`.
 pub fn run(settings: &Settings, exit_code: bool) -> anyhow::Result<ExitStatus> {
-    let plan = plan::build(&settings.plan)?;
     let mut p = Printer::new(settings.color);
+    let color = p.color;
+    // The diff streams a chunk of files at a time; the documents are built whole.
+    let plan = match settings.format {
+        Format::Diff | Format::Text => plan::stream(&settings.plan, |part| {
+            p.print(&diff::render_all(&part.files, color))?;
+            Ok(())
+        })?,
+        _ => plan::build(&settings.plan)?,
+    };
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
         Format::Github => super::github_output(&mut p, &plan, "notice", "diff")?,
         Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
         Format::Diff | Format::Text => {
-            let color = p.color;
-            p.print(&diff::render_all(&plan.files, color))?;
             let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;
             p.eprint(&human::diagnostics(&plan.diagnostics, ecolor))?;
         }
     }
     p.flush()?;
     Ok(
-        if plan.has_errors() || (exit_code && !plan.changes.is_empty()) {
+        if plan.has_errors() || (exit_code && plan.summary.changes > 0) {
             ExitStatus::Findings
         } else {
             ExitStatus::Success

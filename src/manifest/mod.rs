@@ -4,6 +4,7 @@
 //! reads their identity and namespace, and locates containers. It reads; it never
 //! decides or mutates.
 
+pub mod fast;
 pub mod kind;
 pub mod patch;
 pub mod write;

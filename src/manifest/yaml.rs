@@ -111,8 +111,17 @@ pub fn parse(src: &str) -> Result<Vec<Document<'_>>, YamlError> {
     parse_with_limits(src, ParseLimits::default())
 }
 
-/// Parse with explicit limits.
+/// Parse with explicit limits: the block-style fast path when it applies, the
+/// full parser otherwise.
 pub fn parse_with_limits(src: &str, limits: ParseLimits) -> Result<Vec<Document<'_>>, YamlError> {
+    if let Some(docs) = super::fast::parse(src, limits.max_documents, limits.max_depth) {
+        return Ok(docs);
+    }
+    parse_full(src, limits)
+}
+
+/// Parse with the full parser only (the reference the fast path is tested against).
+pub fn parse_full(src: &str, limits: ParseLimits) -> Result<Vec<Document<'_>>, YamlError> {
     let mut options = Options::default();
     options.set_emit_comments(false);
     let mut docs = Vec::new();

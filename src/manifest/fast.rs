@@ -1,0 +1,627 @@
+//! The fast path for the common block-style manifest.
+//!
+//! Most manifests are block mappings and sequences of single-line scalars, with
+//! the odd literal or folded block. This module reads exactly that subset straight
+//! from the bytes, one line at a time, and builds the same span tree as the full
+//! parser (`yaml::parse_full`): same values, styles and byte spans. On anything
+//! else (flow collections, anchors, aliases, tags, multi-line plain or quoted
+//! scalars, tabs, CR, a BOM, directives, explicit keys, odd document markers,
+//! errors of any kind) it returns `None` and the caller uses the full parser, so
+//! the fast path never decides what a file means on its own. Tests compare the
+//! two on every YAML file in the repository and on generated documents.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::yaml::{Document, Node, NodeKind, Style};
+
+/// Parse `src`, or `None` when it is not in the subset (or is not valid YAML).
+pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Document<'_>>> {
+    let b = src.as_bytes();
+    if b.starts_with(b"\xEF\xBB\xBF") || memchr::memchr2(b'\t', b'\r', b).is_some() {
+        return None;
+    }
+    let p = Fast {
+        src,
+        b,
+        max_depth,
+    };
+    let mut docs = Vec::new();
+    let mut next = p.next_line(0)?;
+    loop {
+        let Line::Content(mut ls, mut ind) = next else {
+            break;
+        };
+        if p.marker_at(ls) == Some(b'.') {
+            return None;
+        }
+        if p.marker_at(ls) == Some(b'-') {
+            // `---`, then only a comment on that line.
+            let after = p.skip_spaces(ls + 3);
+            if !p.at_eol(after) && !p.at_comment(after, ls + 3) {
+                return None;
+            }
+            match p.next_line(p.line_end(ls))? {
+                Line::Content(l, i) if p.marker_at(l).is_none() => (ls, ind) = (l, i),
+                // An empty document.
+                _ => return None,
+            }
+        }
+        if ind != 0 || docs.len() >= max_documents {
+            return None;
+        }
+        let (root, after) = p.block(ls, ind, -1, 0)?;
+        match after {
+            Line::Eof => {}
+            Line::Content(l, _) if p.marker_at(l) == Some(b'-') => {}
+            Line::Content(..) => return None,
+        }
+        docs.push(Document {
+            root,
+            anchors: HashMap::new(),
+        });
+        next = after;
+    }
+    Some(docs)
+}
+
+/// Where the next token is: a content line (its start and indentation), or the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Line {
+    Content(usize, usize),
+    Eof,
+}
+
+struct Fast<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    max_depth: usize,
+}
+
+fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> Node<'a> {
+    Node {
+        span: start..end,
+        anchor: 0,
+        kind: NodeKind::Scalar {
+            value,
+            style,
+            tagged: false,
+        },
+    }
+}
+
+impl<'a> Fast<'a> {
+    fn line_end(&self, p: usize) -> usize {
+        memchr::memchr(b'\n', &self.b[p..]).map_or(self.b.len(), |i| p + i + 1)
+    }
+
+    /// The end of the line's text (before its newline).
+    fn eol(&self, p: usize) -> usize {
+        memchr::memchr(b'\n', &self.b[p..]).map_or(self.b.len(), |i| p + i)
+    }
+
+    fn skip_spaces(&self, mut p: usize) -> usize {
+        while self.b.get(p) == Some(&b' ') {
+            p += 1;
+        }
+        p
+    }
+
+    fn at_eol(&self, p: usize) -> bool {
+        matches!(self.b.get(p), None | Some(b'\n'))
+    }
+
+    /// A comment at `p`: `#` after whitespace (or at the start of `from`'s line).
+    fn at_comment(&self, p: usize, from: usize) -> bool {
+        self.b.get(p) == Some(&b'#') && p > from && self.b[p - 1] == b' '
+    }
+
+    /// `---` or `...` at a line start, followed by a space, a newline or the end.
+    fn marker_at(&self, ls: usize) -> Option<u8> {
+        let m = self.b.get(ls..ls + 3)?;
+        if (m == b"---" || m == b"...") && matches!(self.b.get(ls + 3), None | Some(b' ' | b'\n')) {
+            Some(m[0])
+        } else {
+            None
+        }
+    }
+
+    /// The next line holding a token, from the line starting at `ls`.
+    fn next_line(&self, mut ls: usize) -> Option<Line> {
+        while ls < self.b.len() {
+            let p = self.skip_spaces(ls);
+            match self.b.get(p) {
+                None => break,
+                Some(b'\n') => ls = p + 1,
+                Some(b'#') => ls = self.line_end(p),
+                Some(_) => return Some(Line::Content(ls, p - ls)),
+            }
+        }
+        Some(Line::Eof)
+    }
+
+    /// Where a collection ends: at the next token, or the end of the input.
+    fn end_of(&self, next: Line) -> usize {
+        match next {
+            Line::Content(ls, ind) => ls + ind,
+            Line::Eof => self.b.len(),
+        }
+    }
+
+    /// `-` followed by a space, a newline or the end.
+    fn is_dash(&self, p: usize) -> bool {
+        self.b.get(p) == Some(&b'-') && matches!(self.b.get(p + 1), None | Some(b' ' | b'\n'))
+    }
+
+    /// A block node whose first token is on the line at `ls`, indented `ind`;
+    /// `parent` is the indentation of the collection holding it.
+    fn block(
+        &self,
+        ls: usize,
+        ind: usize,
+        parent: isize,
+        depth: usize,
+    ) -> Option<(Node<'a>, Line)> {
+        let p = ls + ind;
+        if self.is_dash(p) {
+            return self.seq(ls, ind, depth, false);
+        }
+        if self.key(p).is_some() {
+            return self.map(p, ind, depth);
+        }
+        // A scalar on a line of its own.
+        let (node, end) = self.inline_scalar(p)?;
+        self.after_scalar(end, ls)?;
+        let next = self.next_line(self.line_end(end))?;
+        self.no_continuation(next, parent)?;
+        Some((node, next))
+    }
+
+    /// Nothing may follow a scalar on its line but a comment.
+    fn after_scalar(&self, end: usize, from: usize) -> Option<()> {
+        let q = self.skip_spaces(end);
+        (self.at_eol(q) || self.at_comment(q, from)).then_some(())
+    }
+
+    /// A plain scalar continued on a more-indented line is a multi-line scalar,
+    /// which the fast path leaves to the full parser.
+    fn no_continuation(&self, next: Line, parent: isize) -> Option<()> {
+        match next {
+            Line::Content(ls, ind) if self.marker_at(ls).is_none() && ind as isize > parent => None,
+            _ => Some(()),
+        }
+    }
+
+    /// A block mapping whose first key is at `p`, indented `ind`.
+    fn map(&self, p: usize, ind: usize, depth: usize) -> Option<(Node<'a>, Line)> {
+        if depth >= self.max_depth {
+            return None;
+        }
+        let mut entries: Vec<(Node<'a>, Node<'a>)> = Vec::new();
+        let mut at = p;
+        loop {
+            let ls = at - ind;
+            let (key, colon) = self.key(at)?;
+            if let Some(k) = key.as_str()
+                && entries.iter().any(|(ek, _)| ek.as_str() == Some(k))
+            {
+                return None;
+            }
+            let v = self.skip_spaces(colon + 1);
+            let (value, next) = if self.at_eol(v) || self.at_comment(v, colon + 1) {
+                match self.next_line(self.line_end(v))? {
+                    Line::Content(nls, nind)
+                        if self.marker_at(nls).is_none()
+                            && nind == ind
+                            && self.is_dash(nls + nind) =>
+                    {
+                        // A sequence indented as much as its key.
+                        self.seq(nls, nind, depth + 1, true)?
+                    }
+                    Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
+                        self.block(nls, nind, ind as isize, depth + 1)?
+                    }
+                    next => (
+                        scalar(Cow::Borrowed("~"), Style::Plain, colon, colon),
+                        next,
+                    ),
+                }
+            } else {
+                self.value(v, ls, ind as isize)?
+            };
+            entries.push((key, value));
+            match next {
+                Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind == ind => {
+                    at = nls + nind;
+                }
+                Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
+                    return None;
+                }
+                _ => {
+                    let end = self.end_of(next);
+                    let node = Node {
+                        span: p..end,
+                        anchor: 0,
+                        kind: NodeKind::Map {
+                            entries,
+                            flow: false,
+                        },
+                    };
+                    return Some((node, next));
+                }
+            }
+        }
+    }
+
+    /// A block sequence whose first `-` is on the line at `ls`, indented `ind`.
+    /// Its span starts at the first `-`, or, for a sequence indented as much as
+    /// its key (no block start token), at the first item.
+    fn seq(
+        &self,
+        ls: usize,
+        ind: usize,
+        depth: usize,
+        indentless: bool,
+    ) -> Option<(Node<'a>, Line)> {
+        let first_dash = ls + ind;
+        if depth >= self.max_depth {
+            return None;
+        }
+        let mut items = Vec::new();
+        let mut ls = ls;
+        loop {
+            let dash = ls + ind;
+            let v = self.skip_spaces(dash + 1);
+            let (item, next) = if self.at_eol(v) || self.at_comment(v, dash + 1) {
+                match self.next_line(self.line_end(v))? {
+                    Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
+                        self.block(nls, nind, ind as isize, depth + 1)?
+                    }
+                    next => (scalar(Cow::Borrowed("~"), Style::Plain, v, v), next),
+                }
+            } else if self.is_dash(v) {
+                return None;
+            } else if self.key(v).is_some() {
+                // A mapping that starts on the dash's line.
+                self.map(v, v - ls, depth + 1)?
+            } else {
+                self.value(v, ls, ind as isize)?
+            };
+            items.push(item);
+            match next {
+                Line::Content(nls, nind)
+                    if self.marker_at(nls).is_none() && nind == ind && self.is_dash(nls + nind) =>
+                {
+                    ls = nls;
+                }
+                Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
+                    return None;
+                }
+                _ => {
+                    let start = match items.first() {
+                        Some(n) if indentless => n.span.start,
+                        _ => first_dash,
+                    };
+                    let node = Node {
+                        span: start..self.end_of(next),
+                        anchor: 0,
+                        kind: NodeKind::Seq { items, flow: false },
+                    };
+                    return Some((node, next));
+                }
+            }
+        }
+    }
+
+    /// A value that starts on its key's (or dash's) line at `v`.
+    fn value(&self, v: usize, ls: usize, parent: isize) -> Option<(Node<'a>, Line)> {
+        match self.b[v] {
+            b'|' | b'>' => self.block_scalar(v, parent),
+            _ => {
+                let (node, end) = self.inline_scalar(v)?;
+                self.after_scalar(end, ls)?;
+                let next = self.next_line(self.line_end(end))?;
+                if node.style() == Some(Style::Plain) {
+                    self.no_continuation(next, parent)?;
+                } else if let Line::Content(nls, nind) = next
+                    && self.marker_at(nls).is_none()
+                    && nind as isize > parent
+                {
+                    // A more-indented line after a quoted value is an error.
+                    return None;
+                }
+                Some((node, next))
+            }
+        }
+    }
+
+    /// A mapping key at `p`: the key node and the position of its `:`.
+    fn key(&self, p: usize) -> Option<(Node<'a>, usize)> {
+        let (node, end) = match self.b.get(p)? {
+            b'"' | b'\'' => self.inline_scalar(p)?,
+            _ => {
+                let eol = self.eol(p);
+                if !self.plain_start(p) {
+                    return None;
+                }
+                let mut q = p;
+                loop {
+                    match memchr::memchr2(b':', b'#', &self.b[q..eol]) {
+                        None => return None,
+                        Some(i) => {
+                            q += i;
+                            if self.b[q] == b'#' {
+                                if self.b[q - 1] == b' ' {
+                                    return None;
+                                }
+                            } else if matches!(self.b.get(q + 1), None | Some(b' ' | b'\n')) {
+                                break;
+                            }
+                            q += 1;
+                        }
+                    }
+                }
+                let mut end = q;
+                while end > p && self.b[end - 1] == b' ' {
+                    end -= 1;
+                }
+                (
+                    scalar(Cow::Borrowed(&self.src[p..end]), Style::Plain, p, end),
+                    end,
+                )
+            }
+        };
+        // An implicit key is at most 1024 characters, on one line.
+        if end - p > 1024 {
+            return None;
+        }
+        let colon = self.skip_spaces(end);
+        if self.b.get(colon) == Some(&b':')
+            && matches!(self.b.get(colon + 1), None | Some(b' ' | b'\n'))
+        {
+            Some((node, colon))
+        } else {
+            None
+        }
+    }
+
+    /// Whether a plain scalar may start at `p` (block context).
+    fn plain_start(&self, p: usize) -> bool {
+        match self.b.get(p) {
+            None | Some(b'\n' | b' ') => false,
+            Some(
+                b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+                | b'"' | b'%' | b'@' | b'`',
+            ) => false,
+            Some(b'-' | b'?' | b':') => {
+                !matches!(self.b.get(p + 1), None | Some(b' ' | b'\n'))
+            }
+            Some(_) => true,
+        }
+    }
+
+    /// A single-line scalar at `p`: the node and the end of its token.
+    fn inline_scalar(&self, p: usize) -> Option<(Node<'a>, usize)> {
+        let eol = self.eol(p);
+        match self.b[p] {
+            b'\'' => {
+                let mut value: Option<String> = None;
+                let mut q = p + 1;
+                loop {
+                    let i = memchr::memchr(b'\'', &self.b[q..eol])?;
+                    let at = q + i;
+                    if self.b.get(at + 1) == Some(&b'\'') {
+                        value
+                            .get_or_insert_with(String::new)
+                            .push_str(&self.src[q..=at]);
+                        q = at + 2;
+                    } else {
+                        let value = match value {
+                            Some(mut v) => {
+                                v.push_str(&self.src[q..at]);
+                                Cow::Owned(v)
+                            }
+                            None => Cow::Borrowed(&self.src[p + 1..at]),
+                        };
+                        return Some((scalar(value, Style::SingleQuoted, p, at + 1), at + 1));
+                    }
+                }
+            }
+            b'"' => {
+                let mut value: Option<String> = None;
+                let mut q = p + 1;
+                loop {
+                    let i = memchr::memchr2(b'"', b'\\', &self.b[q..eol])?;
+                    let at = q + i;
+                    if self.b[at] == b'"' {
+                        let value = match value {
+                            Some(mut v) => {
+                                v.push_str(&self.src[q..at]);
+                                Cow::Owned(v)
+                            }
+                            None => Cow::Borrowed(&self.src[p + 1..at]),
+                        };
+                        return Some((scalar(value, Style::DoubleQuoted, p, at + 1), at + 1));
+                    }
+                    let v = value.get_or_insert_with(String::new);
+                    v.push_str(&self.src[q..at]);
+                    let (c, len) = self.escape(at + 1, eol)?;
+                    v.push(c);
+                    q = at + 1 + len;
+                }
+            }
+            _ => {
+                if !self.plain_start(p) {
+                    return None;
+                }
+                let mut q = p;
+                let end = loop {
+                    match memchr::memchr2(b':', b'#', &self.b[q..eol]) {
+                        None => break eol,
+                        Some(i) => {
+                            let at = q + i;
+                            if self.b[at] == b'#' {
+                                if self.b[at - 1] == b' ' {
+                                    break at;
+                                }
+                            } else if matches!(self.b.get(at + 1), None | Some(b' ' | b'\n')) {
+                                // `a: b: c` is an error; `a: b:` too.
+                                return None;
+                            }
+                            q = at + 1;
+                        }
+                    }
+                };
+                let mut end = end;
+                while end > p && self.b[end - 1] == b' ' {
+                    end -= 1;
+                }
+                Some((
+                    scalar(Cow::Borrowed(&self.src[p..end]), Style::Plain, p, end),
+                    end,
+                ))
+            }
+        }
+    }
+
+    /// One escape after a backslash at `p`: the character and how many bytes it took.
+    fn escape(&self, p: usize, eol: usize) -> Option<(char, usize)> {
+        let c = *self.b.get(p).filter(|_| p < eol)?;
+        let simple = match c {
+            b'0' => '\0',
+            b'a' => '\u{7}',
+            b'b' => '\u{8}',
+            b't' => '\t',
+            b'n' => '\n',
+            b'v' => '\u{b}',
+            b'f' => '\u{c}',
+            b'r' => '\r',
+            b'e' => '\u{1b}',
+            b' ' => ' ',
+            b'"' => '"',
+            b'/' => '/',
+            b'\\' => '\\',
+            b'N' => '\u{85}',
+            b'_' => '\u{a0}',
+            b'L' => '\u{2028}',
+            b'P' => '\u{2029}',
+            b'x' | b'u' | b'U' => {
+                let n = match c {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let hex = self.src.get(p + 1..p + 1 + n).filter(|_| p + 1 + n <= eol)?;
+                if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
+                let code = u32::from_str_radix(hex, 16).ok()?;
+                return Some((char::from_u32(code)?, 1 + n));
+            }
+            _ => return None,
+        };
+        Some((simple, 1))
+    }
+
+    /// A literal or folded block scalar whose header is at `h`.
+    fn block_scalar(&self, h: usize, parent: isize) -> Option<(Node<'a>, Line)> {
+        let folded = self.b[h] == b'>';
+        let mut q = h + 1;
+        let chomp = match self.b.get(q) {
+            Some(b'-') => {
+                q += 1;
+                b'-'
+            }
+            Some(b'+') => {
+                q += 1;
+                b'+'
+            }
+            _ => b' ',
+        };
+        let after = self.skip_spaces(q);
+        if !self.at_eol(after) && !(after > q && self.at_comment(after, q)) {
+            return None;
+        }
+        // Content lines: the first one sets the indentation.
+        let first = self.line_end(after);
+        let p0 = self.skip_spaces(first);
+        if self.at_eol(p0) {
+            return None;
+        }
+        let indent = p0 - first;
+        if indent as isize <= parent || (first..p0).is_empty() {
+            return None;
+        }
+        let mut lines: Vec<&'a str> = Vec::new();
+        let mut blanks_before: Vec<usize> = Vec::new();
+        let mut blank = 0;
+        let mut ls = first;
+        let mut content_end = first;
+        while ls < self.b.len() {
+            let p = self.skip_spaces(ls);
+            let n = p - ls;
+            if self.at_eol(p) {
+                if n > indent {
+                    return None;
+                }
+                blank += 1;
+                ls = self.line_end(p);
+                continue;
+            }
+            if n < indent {
+                break;
+            }
+            if folded && n > indent {
+                return None;
+            }
+            let e = self.eol(p);
+            lines.push(&self.src[ls + indent..e]);
+            blanks_before.push(blank);
+            blank = 0;
+            ls = self.line_end(p);
+            content_end = ls;
+        }
+        let next = self.next_line(ls)?;
+        if let Line::Content(nls, nind) = next
+            && self.marker_at(nls).is_none()
+            && nind as isize > parent
+        {
+            return None;
+        }
+        let mut value = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                let k = blanks_before[i];
+                if folded {
+                    if k == 0 {
+                        value.push(' ');
+                    } else {
+                        value.extend(std::iter::repeat_n('\n', k));
+                    }
+                } else {
+                    value.extend(std::iter::repeat_n('\n', k + 1));
+                }
+            }
+            value.push_str(line);
+        }
+        // Whether the last content line ends with a newline (not the end of input).
+        let last_has_newline = content_end > first && self.b[content_end - 1] == b'\n';
+        match chomp {
+            b'-' => {}
+            b'+' => {
+                if last_has_newline {
+                    value.push('\n');
+                }
+                value.extend(std::iter::repeat_n('\n', blank));
+            }
+            _ => {
+                if last_has_newline {
+                    value.push('\n');
+                }
+            }
+        }
+        let style = if folded { Style::Folded } else { Style::Literal };
+        let node = scalar(Cow::Owned(value), style, first + indent, self.end_of(next));
+        Some((node, next))
+    }
+}
