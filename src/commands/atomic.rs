@@ -3,11 +3,40 @@
 //!
 //! A file is written to a temporary file in its own directory
 //! (`.streampin-XXXXXX.tmp`), flushed to disk, given the old file's permissions
-//! and renamed over the old file.
+//! and renamed over the old file; then the directory is flushed too, so that the
+//! rename itself survives a power loss.
+//!
+//! # Leftover temporary files
+//!
+//! A run that is killed (even by `SIGKILL`) between creating its temporary file
+//! and the rename leaves that file behind. The next run that writes into the
+//! same directory removes it, and must never remove the temporary file of a run
+//! that is still alive. Two `flock(2)` locks make that safe; the kernel drops
+//! both when their holder exits, however it exits:
+//!
+//! - A writer holds an exclusive lock on its temporary file from the moment the
+//!   file exists until after the rename (a rename keeps the inode, and the lock
+//!   belongs to the open file, so it is still held across the rename).
+//! - So that a sweeper cannot see a temporary file in the instant between its
+//!   creation and its lock, a writer creates and locks it while holding a
+//!   *shared* lock on the directory, and a sweeper holds an *exclusive* lock on
+//!   the directory while it sweeps. Writers do not block each other; a writer
+//!   waits at most for one sweep of one directory.
+//!
+//! Under its directory lock, a sweeper removes a file named like ours only if it
+//! can take the file's lock without blocking (its writer is gone) and the name
+//! still refers to the inode it locked. No new temporary file can appear while
+//! the sweeper holds the directory, and a writer that renamed its file away
+//! leaves the name free, so the removed file is always an abandoned one.
+//!
+//! Where locks cannot be taken (a file system without `flock`, a directory that
+//! cannot be opened), nothing is swept and files are still written atomically.
 
-use std::fs;
+use std::collections::HashSet;
+use std::fs::{self, File};
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context as _;
 
@@ -22,13 +51,19 @@ const RAND_LEN: usize = 6;
 ///
 /// A file that already holds `f.new` (another run at the same time wrote it) is
 /// left alone and counts as written. A file holding anything else was changed
-/// since it was read and is refused.
+/// since it was read and is refused. Before writing, the directory is swept of
+/// temporary files left by killed runs (once per directory and process).
 pub fn write_file(f: &FilePlan) -> anyhow::Result<()> {
     let dir = f
         .path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // For the directory lock and the final flush of the directory.
+    let dir_handle = File::open(dir).ok();
+    if let Some(handle) = &dir_handle {
+        sweep_once(dir, handle);
+    }
     let current = fs::read(&f.path).with_context(|| format!("re-reading {}", f.display))?;
     if current == f.new.as_bytes() {
         return Ok(());
@@ -37,17 +72,109 @@ pub fn write_file(f: &FilePlan) -> anyhow::Result<()> {
         anyhow::bail!("the file changed since it was read");
     }
     let meta = fs::metadata(&f.path)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(PREFIX)
-        .suffix(SUFFIX)
-        .rand_bytes(RAND_LEN)
-        .tempfile_in(dir)
+    let mut tmp = create_locked_temp(dir, dir_handle.as_ref())
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     tmp.write_all(f.new.as_bytes())?;
     tmp.as_file().set_permissions(meta.permissions())?;
     tmp.as_file().sync_all()?;
-    tmp.persist(&f.path).map_err(|e| e.error)?;
+    // Dropping the returned file releases its lock, after the rename.
+    drop(tmp.persist(&f.path).map_err(|e| e.error)?);
+    if let Some(handle) = &dir_handle {
+        // The file is in place; a directory that cannot be flushed does not
+        // make it unwritten.
+        let _ = handle.sync_all();
+    }
     Ok(())
+}
+
+/// A new temporary file in `dir`, locked before any sweeper can see it.
+fn create_locked_temp(
+    dir: &Path,
+    dir_handle: Option<&File>,
+) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir_lock = dir_handle.filter(|d| d.lock_shared().is_ok());
+    let made = tempfile::Builder::new()
+        .prefix(PREFIX)
+        .suffix(SUFFIX)
+        .rand_bytes(RAND_LEN)
+        .tempfile_in(dir)
+        .map_err(anyhow::Error::from)
+        .and_then(|tmp| match tmp.as_file().try_lock() {
+            // Without `flock` on this file system there is no sweeping either.
+            Ok(()) | Err(fs::TryLockError::Error(_)) => Ok(tmp),
+            Err(fs::TryLockError::WouldBlock) => {
+                anyhow::bail!("a new temporary file is locked by another process")
+            }
+        });
+    if let Some(d) = dir_lock {
+        let _ = d.unlock();
+    }
+    made
+}
+
+/// Sweep `dir` unless this process already did.
+fn sweep_once(dir: &Path, handle: &File) {
+    static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let first = SWEPT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(HashSet::new)
+        .insert(dir.to_path_buf());
+    if first {
+        sweep(dir, handle);
+    }
+}
+
+/// Remove the temporary files in `dir` whose writers are gone; return how many.
+fn sweep(dir: &Path, handle: &File) -> usize {
+    if handle.lock().is_err() {
+        return 0;
+    }
+    let mut removed = 0;
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if is_temp_name(&entry.file_name().to_string_lossy())
+                && remove_if_abandoned(&entry.path())
+            {
+                removed += 1;
+            }
+        }
+    }
+    let _ = handle.unlock();
+    removed
+}
+
+/// Whether `name` is one of our temporary files' names.
+fn is_temp_name(name: &str) -> bool {
+    name.strip_prefix(PREFIX)
+        .and_then(|rest| rest.strip_suffix(SUFFIX))
+        .is_some_and(|r| r.len() == RAND_LEN && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Remove `path` if no process holds its lock and the name still refers to the
+/// regular file that was locked. Only call with the directory locked exclusively.
+#[cfg(unix)]
+fn remove_if_abandoned(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    if file.try_lock().is_err() {
+        return false;
+    }
+    let same = match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(locked), Ok(named)) => {
+            named.is_file() && (locked.dev(), locked.ino()) == (named.dev(), named.ino())
+        }
+        _ => false,
+    };
+    same && fs::remove_file(path).is_ok()
+}
+
+/// Elsewhere, leftover temporary files are left alone.
+#[cfg(not(unix))]
+fn remove_if_abandoned(_path: &Path) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -138,5 +265,76 @@ mod tests {
         // Not rewritten: the same inode.
         use std::os::unix::fs::MetadataExt as _;
         assert_eq!(fs::metadata(&p).unwrap().ino(), before.ino());
+    }
+
+    #[test]
+    fn temporary_file_names() {
+        assert!(is_temp_name(".streampin-a1B2c3.tmp"));
+        assert!(!is_temp_name(".streampin-a1B2c.tmp"));
+        assert!(!is_temp_name(".streampin-a1B2c3d.tmp"));
+        assert!(!is_temp_name(".streampin-a1-2c3.tmp"));
+        assert!(!is_temp_name("streampin-a1B2c3.tmp"));
+        assert!(!is_temp_name(".streampin-a1B2c3.yaml"));
+    }
+
+    /// A leftover of a killed run (no lock) is removed by the next write into
+    /// its directory; a live writer's file (locked) and files that only look
+    /// similar are kept.
+    #[test]
+    fn sweeps_abandoned_temporary_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join(".streampin-dead01.tmp"), "image: half").unwrap();
+        fs::write(d.join(".streampin-notes.tmp"), "mine").unwrap();
+        fs::write(d.join("streampin-dead02.tmp"), "mine").unwrap();
+        let live = d.join(".streampin-live01.tmp");
+        let live_file = File::create(&live).unwrap();
+        live_file.try_lock().unwrap();
+        std::os::unix::fs::symlink("a.yaml", d.join(".streampin-link01.tmp")).unwrap();
+        let p = d.join("a.yaml");
+        fs::write(&p, "image: a\n").unwrap();
+
+        write_file(&plan_for(&p, "image: a\n", "image: b\n")).unwrap();
+        assert_eq!(
+            names(d),
+            [
+                ".streampin-link01.tmp",
+                ".streampin-live01.tmp",
+                ".streampin-notes.tmp",
+                "a.yaml",
+                "streampin-dead02.tmp"
+            ]
+        );
+        // Once the live writer is gone, a sweep takes its file too.
+        drop(live_file);
+        let handle = File::open(d).unwrap();
+        assert_eq!(sweep(d, &handle), 1);
+        assert!(!live.exists());
+    }
+
+    /// A sweeper holding the directory keeps a writer from creating its
+    /// temporary file until the sweep is over, so it never sees one unlocked.
+    #[test]
+    fn a_writer_waits_for_a_sweep_of_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_path_buf();
+        let p = d.join("a.yaml");
+        fs::write(&p, "image: a\n").unwrap();
+        let sweeper = File::open(&d).unwrap();
+        sweeper.lock().unwrap();
+        let writer = {
+            let d = d.clone();
+            std::thread::spawn(move || {
+                let handle = File::open(&d).unwrap();
+                create_locked_temp(&d, Some(&handle)).unwrap()
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(names(&d), ["a.yaml"], "created during the sweep");
+        sweeper.unlock().unwrap();
+        let tmp = writer.join().unwrap();
+        assert_eq!(names(&d).len(), 2);
+        // Locked by its writer from the start.
+        assert!(File::open(tmp.path()).unwrap().try_lock().is_err());
     }
 }
