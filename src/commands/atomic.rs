@@ -29,14 +29,22 @@
 //! the sweeper holds the directory, and a writer that renamed its file away
 //! leaves the name free, so the removed file is always an abandoned one.
 //!
-//! Where locks cannot be taken (a file system without `flock`, a directory that
-//! cannot be opened), nothing is swept and files are still written atomically.
+//! Nobody waits long for a directory: a sweep takes milliseconds, and a
+//! directory held by someone else (`flock DIR command` around a run) would be
+//! held for the whole run. After `DIR_LOCK_WAIT`, a sweeper gives up and a
+//! writer goes on without the directory lock, and this process no longer locks
+//! that directory. Where locks cannot be taken at all (a file system without
+//! `flock`, a directory that cannot be opened), nothing is swept and files are
+//! still written atomically. A writer without the directory lock risks only
+//! this: a sweeper may remove its fresh temporary file before it is locked,
+//! and then the rename fails and the file is reported as not written.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
@@ -46,6 +54,9 @@ use crate::plan::FilePlan;
 const PREFIX: &str = ".streampin-";
 const SUFFIX: &str = ".tmp";
 const RAND_LEN: usize = 6;
+
+/// The longest a run waits for a directory's lock.
+const DIR_LOCK_WAIT: Duration = Duration::from_secs(1);
 
 /// Write `f.new` over `f.path` atomically, if the file still holds `f.old`.
 ///
@@ -92,7 +103,7 @@ fn create_locked_temp(
     dir: &Path,
     dir_handle: Option<&File>,
 ) -> anyhow::Result<tempfile::NamedTempFile> {
-    let dir_lock = dir_handle.filter(|d| d.lock_shared().is_ok());
+    let dir_lock = dir_handle.filter(|d| lock_dir(dir, d, Lock::Shared));
     let made = tempfile::Builder::new()
         .prefix(PREFIX)
         .suffix(SUFFIX)
@@ -112,13 +123,59 @@ fn create_locked_temp(
     made
 }
 
+/// What this process knows about directories.
+#[derive(Default)]
+struct Dirs {
+    /// Swept already.
+    swept: HashSet<PathBuf>,
+    /// Their lock was not to be had within `DIR_LOCK_WAIT`: not locked again.
+    busy: HashSet<PathBuf>,
+}
+
+fn dirs() -> MutexGuard<'static, Option<Dirs>> {
+    static DIRS: Mutex<Option<Dirs>> = Mutex::new(None);
+    DIRS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Lock {
+    Shared,
+    Exclusive,
+}
+
+/// Take `dir`'s lock through `handle`, waiting at most `DIR_LOCK_WAIT`.
+fn lock_dir(dir: &Path, handle: &File, kind: Lock) -> bool {
+    if dirs().get_or_insert_with(Dirs::default).busy.contains(dir) {
+        return false;
+    }
+    let start = Instant::now();
+    loop {
+        let attempt = match kind {
+            Lock::Shared => handle.try_lock_shared(),
+            Lock::Exclusive => handle.try_lock(),
+        };
+        match attempt {
+            Ok(()) => return true,
+            Err(fs::TryLockError::Error(_)) => return false,
+            Err(fs::TryLockError::WouldBlock) if start.elapsed() < DIR_LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                dirs()
+                    .get_or_insert_with(Dirs::default)
+                    .busy
+                    .insert(dir.to_path_buf());
+                return false;
+            }
+        }
+    }
+}
+
 /// Sweep `dir` unless this process already did.
 fn sweep_once(dir: &Path, handle: &File) {
-    static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
-    let first = SWEPT
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get_or_insert_with(HashSet::new)
+    let first = dirs()
+        .get_or_insert_with(Dirs::default)
+        .swept
         .insert(dir.to_path_buf());
     if first {
         sweep(dir, handle);
@@ -127,7 +184,7 @@ fn sweep_once(dir: &Path, handle: &File) {
 
 /// Remove the temporary files in `dir` whose writers are gone; return how many.
 fn sweep(dir: &Path, handle: &File) -> usize {
-    if handle.lock().is_err() {
+    if !lock_dir(dir, handle, Lock::Exclusive) {
         return 0;
     }
     let mut removed = 0;
@@ -310,6 +367,28 @@ mod tests {
         let handle = File::open(d).unwrap();
         assert_eq!(sweep(d, &handle), 1);
         assert!(!live.exists());
+    }
+
+    /// A directory held by someone else for the whole run (`flock DIR
+    /// streampin apply`) delays the first write by `DIR_LOCK_WAIT`, not forever,
+    /// and is not swept.
+    #[test]
+    fn a_directory_locked_by_someone_else_does_not_hang_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join(".streampin-dead01.tmp"), "image: half").unwrap();
+        let other = File::open(d).unwrap();
+        other.lock().unwrap();
+        let start = Instant::now();
+        for name in ["a.yaml", "b.yaml", "c.yaml"] {
+            let p = d.join(name);
+            fs::write(&p, "image: a\n").unwrap();
+            write_file(&plan_for(&p, "image: a\n", "image: b\n")).unwrap();
+            assert_eq!(fs::read_to_string(&p).unwrap(), "image: b\n");
+        }
+        let took = start.elapsed();
+        assert!(took < DIR_LOCK_WAIT * 3, "{took:?}");
+        assert!(d.join(".streampin-dead01.tmp").exists());
     }
 
     /// A sweeper holding the directory keeps a writer from creating its
