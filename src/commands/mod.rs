@@ -1,6 +1,7 @@
 //! One file per subcommand. Each chains the pipeline and picks the sink.
 
 pub mod apply;
+pub mod atomic;
 pub mod author;
 pub mod check;
 pub mod diff;

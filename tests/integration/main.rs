@@ -21,3 +21,4 @@ mod registry_harness;
 mod sarif;
 mod support;
 mod torture;
+mod writes;
