@@ -321,17 +321,23 @@ fn kustomization_namespace(text: &str) -> Option<String> {
     (!ns.is_empty()).then(|| ns.to_string())
 }
 
-/// Limits applied when reading a file.
-#[derive(Debug, Clone, Copy)]
+/// Limits applied when reading and parsing a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadLimits {
     /// Largest file read, in bytes.
     pub max_file_size: u64,
+    /// Limits applied while parsing it.
+    pub parse: yaml::ParseLimits,
 }
+
+/// `ReadLimits::max_file_size` by default: 16 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
-            max_file_size: 16 * 1024 * 1024,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            parse: yaml::ParseLimits::default(),
         }
     }
 }
@@ -355,7 +361,7 @@ pub fn read(entry: &FileEntry, limits: ReadLimits) -> Result<SourceFile, Diagnos
             Code::FileTooLarge,
             (1, 1),
             format!(
-                "the file is {} bytes, over the limit of {} bytes; not read",
+                "the file is {} bytes, over the limit of {} bytes (see `--max-file-size`); not read",
                 meta.len(),
                 limits.max_file_size
             ),

@@ -132,8 +132,10 @@ pub fn build_from_sources(
     settings: &PlanSettings,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Plan {
-    let parsed: Vec<Result<Vec<Document<'_>>, yaml::YamlError>> =
-        sources.par_iter().map(|s| yaml::parse(&s.text)).collect();
+    let parsed: Vec<Result<Vec<Document<'_>>, yaml::YamlError>> = sources
+        .par_iter()
+        .map(|s| yaml::parse_with_limits(&s.text, settings.read.parse))
+        .collect();
     let ns_flag = settings.namespace.as_deref();
 
     // Snapshots are indexed once, in path order.
@@ -144,7 +146,7 @@ pub fn build_from_sources(
             Ok(d) => d,
             Err(e) => {
                 diagnostics.push(Diagnostic::new(
-                    Code::YamlInvalid,
+                    e.code(),
                     &source.display,
                     source.line_col(e.offset),
                     format!("{}; nothing in this file is read or changed", e.message),
@@ -341,8 +343,8 @@ fn splice_and_verify(
 ) -> Result<String, String> {
     let edits: Vec<edit::Edit> = changes.iter().map(|c| c.edit.clone()).collect();
     let new = edit::apply(&source.text, &edits).map_err(|e| e.to_string())?;
-    let new_docs =
-        yaml::parse(&new).map_err(|e| format!("the new text does not parse: {}", e.message))?;
+    let new_docs = yaml::parse_with_limits(&new, settings.read.parse)
+        .map_err(|e| format!("the new text does not parse: {}", e.message))?;
     if new_docs.len() != docs.len() {
         return Err("the number of documents changed".into());
     }
