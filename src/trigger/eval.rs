@@ -201,8 +201,9 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
             return out;
         }
     };
-    for (i, t) in triggers.iter().enumerate() {
-        if triggers[..i].iter().any(|p| p.field_path == t.field_path) {
+    let mut paths = std::collections::HashSet::new();
+    for t in &triggers {
+        if !paths.insert(t.field_path.as_str()) {
             out.diagnostics.push(ctx.diag(
                 Code::AnnotationDuplicateFieldpath,
                 ann_value.span.start,
