@@ -759,6 +759,19 @@ mod tests {
             d.root.get("m").unwrap().to_json(d),
             serde_json::json!("two")
         );
+        // Block style, anchors after placed siblings and inside placed parents.
+        let src = "l:\n- &a 1\n- &b {k: &c [x, &d y]}\n- [&e 3]\nr: [*a, *b, *c, *d, *e]\n";
+        let docs = parse(src).unwrap();
+        let d = &docs[0];
+        let got: Vec<String> = d
+            .root
+            .get("r")
+            .unwrap()
+            .items()
+            .iter()
+            .map(|n| src[d.resolve(n).span.clone()].trim_end().to_string())
+            .collect();
+        assert_eq!(got, ["1", "{k: &c [x, &d y]}", "[x, &d y]", "y", "3"]);
     }
 
     /// Nested anchors over one large subtree used to copy it once per anchor.
