@@ -67,6 +67,65 @@ pub struct AuthorArgs {
     /// When to use colour (NO_COLOR is honoured).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, help_heading = "Output")]
     pub color: ColorArg,
+    /// Limits on what one file may cost.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits on what one file may cost, for every command that reads manifests.
+/// A file over one is reported with its own code and left alone; the other
+/// files are still read.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest file read; a larger one is reported (`file-too-large`) and left
+    /// alone. K, M and G suffixes are powers of 1024.
+    #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_size, help_heading = "Limits")]
+    pub max_file_size: u64,
+    /// Most YAML documents in one file (`limit-documents`).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000,
+        help_heading = "Limits"
+    )]
+    pub max_documents: usize,
+    /// Deepest nesting of collections, aliases expanded (`limit-depth`); at
+    /// most 256.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Limits")]
+    pub max_depth: u16,
+    /// Most nodes the aliases of one file may add once expanded
+    /// (`limit-aliases`): the bound on "billion laughs".
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        help_heading = "Limits"
+    )]
+    pub max_alias_nodes: usize,
+}
+
+/// A size in bytes: digits, then optionally `K`, `M` or `G` (powers of 1024,
+/// a trailing `B` or `iB` allowed).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => {
+            return Err(format!(
+                "`{s}` is not a size (bytes, or a number with K, M or G)"
+            ));
+        }
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (bytes, or a number with K, M or G)"))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// `set-triggers` options, as `oc set triggers` takes them.
@@ -216,6 +275,9 @@ pub struct ImportArgs {
     /// When to use colour (NO_COLOR is honoured).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, help_heading = "Output")]
     pub color: ColorArg,
+    /// Limits on what one file may cost.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `import --format`.
@@ -332,6 +394,14 @@ pub struct ScanArgs {
     /// When to use colour (NO_COLOR is honoured).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, help_heading = "Output")]
     pub color: ColorArg,
+    /// Limits on what one file may cost.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Largest `image.openshift.io/triggers` value evaluated
+    /// (`annotation-too-large`); the API server allows 256K for all of an
+    /// object's annotations.
+    #[arg(long, value_name = "BYTES", default_value = "256K", value_parser = parse_size, help_heading = "Limits")]
+    pub max_annotation_size: u64,
 }
 
 /// `--format`.
@@ -368,5 +438,41 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("1234"), Ok(1234));
+        assert_eq!(parse_size("256K"), Ok(256 * 1024));
+        assert_eq!(parse_size("16M"), Ok(16 * 1024 * 1024));
+        assert_eq!(parse_size("16mib"), Ok(16 * 1024 * 1024));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("10B"), Ok(10));
+        for bad in [
+            "",
+            "K",
+            "1.5M",
+            "-1",
+            "12T",
+            "1 M x",
+            "99999999999999999999G",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limit_defaults_are_the_library_defaults() {
+        let cli = Cli::parse_from(["streampin", "check"]);
+        let Command::Check(a) = cli.command else {
+            unreachable!()
+        };
+        let limits = crate::settings::read_limits(&a.scan.limits);
+        assert_eq!(limits, crate::discover::ReadLimits::default());
+        assert_eq!(
+            a.scan.max_annotation_size,
+            crate::trigger::eval::EvalSettings::default().max_annotation_size
+        );
     }
 }

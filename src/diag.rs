@@ -81,7 +81,11 @@ codes! {
     FileUnreadable = "file-unreadable", Error, "the file could not be read";
     FileBinary = "file-binary", Error, "the file holds binary data";
     FileNotUtf8 = "file-not-utf8", Error, "the file is not valid UTF-8";
-    FileTooLarge = "file-too-large", Error, "the file is over the size limit";
+    FileTooLarge = "file-too-large", Error, "the file is over the size limit (`--max-file-size`)";
+    LimitDepth = "limit-depth", Error, "collections nest deeper than the limit, aliases expanded (`--max-depth`)";
+    LimitDocuments = "limit-documents", Error, "the file holds more documents than the limit (`--max-documents`)";
+    LimitAliases = "limit-aliases", Error, "aliases expand to more nodes than the limit (`--max-alias-nodes`)";
+    AnnotationTooLarge = "annotation-too-large", Error, "the trigger annotation is over the size limit (`--max-annotation-size`)";
     SymlinkLoop = "symlink-loop", Error, "a symbolic link loop";
     SymlinkOutside = "symlink-outside", Warning, "a symbolic link points outside the scanned roots";
     WriteFailed = "write-failed", Error, "the file could not be written";

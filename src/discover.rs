@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -157,6 +158,9 @@ fn walk_root(
         });
         return Ok(());
     }
+    // Links to a place outside the roots are cut off here, before the walk
+    // descends into a linked directory; they are reported after it.
+    let outside: Arc<Mutex<Vec<(PathBuf, bool)>>> = Arc::default();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -165,9 +169,25 @@ fn walk_root(
         .filter_entry({
             let exclude = exclude.clone();
             let root = root.to_path_buf();
+            let canonical_roots = canonical_roots.to_vec();
+            let outside = Arc::clone(&outside);
             move |e| {
-                let git_dir = e.file_type().is_some_and(|t| t.is_dir()) && e.file_name() == ".git";
-                !git_dir && !excluded(&exclude, e.path(), &root)
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                let git_dir = is_dir && e.file_name() == ".git";
+                if git_dir || excluded(&exclude, e.path(), &root) {
+                    return false;
+                }
+                if e.depth() > 0
+                    && e.path_is_symlink()
+                    && fs::canonicalize(e.path())
+                        .is_ok_and(|c| !canonical_roots.iter().any(|r| c.starts_with(r)))
+                {
+                    if let Ok(mut o) = outside.lock() {
+                        o.push((e.path().to_path_buf(), is_dir));
+                    }
+                    return false;
+                }
+                true
             }
         })
         .build();
@@ -193,13 +213,10 @@ fn walk_root(
                 .is_some_and(|c| canonical_roots.iter().any(|r| c.starts_with(r)));
             real = canonical;
             if !inside {
+                // Links are cut off before they get here; a path that still
+                // resolves outside (changed during the walk) is not read either.
                 if is_dir || has_wanted_name(path) {
-                    out.diagnostics.push(Diagnostic::new(
-                        Code::SymlinkOutside,
-                        &display_path(path, cwd),
-                        (1, 1),
-                        "a symbolic link to a place outside the scanned paths; not followed".into(),
-                    ));
+                    out.diagnostics.push(outside_link(path, cwd));
                 }
                 continue;
             }
@@ -225,7 +242,22 @@ fn walk_root(
             kustomization: kust.lookup(dir, root, cwd),
         });
     }
+    let pruned = outside.lock().map(|o| o.clone()).unwrap_or_default();
+    for (path, is_dir) in pruned {
+        if is_dir || has_wanted_name(&path) {
+            out.diagnostics.push(outside_link(&path, cwd));
+        }
+    }
     Ok(())
+}
+
+fn outside_link(path: &Path, cwd: &Path) -> Diagnostic {
+    Diagnostic::new(
+        Code::SymlinkOutside,
+        &display_path(path, cwd),
+        (1, 1),
+        "a symbolic link to a place outside the scanned paths; not followed".into(),
+    )
 }
 
 fn has_wanted_name(path: &Path) -> bool {
@@ -261,6 +293,17 @@ fn walk_error(err: &ignore::Error, cwd: &Path) -> Diagnostic {
                 display_path(ancestor, cwd)
             ),
         ),
+        ignore::Error::Io(e) if is_link_loop(e) => {
+            let shown = path
+                .map(|p| display_path(&p, cwd))
+                .unwrap_or_else(|| ".".into());
+            Diagnostic::new(
+                Code::SymlinkLoop,
+                &shown,
+                (1, 1),
+                format!("symbolic link loop: `{shown}` never reaches a file; not followed"),
+            )
+        }
         other => Diagnostic::new(
             Code::FileUnreadable,
             &path
@@ -289,12 +332,15 @@ impl KustomizationCache {
             let candidate = dir.join(name);
             // Only a small regular file: a FIFO or device named like a
             // kustomization must not hang the walk.
-            let regular =
-                fs::metadata(&candidate).is_ok_and(|m| m.is_file() && m.len() < 1024 * 1024);
-            if !regular {
+            const MAX: u64 = 1024 * 1024;
+            let Ok((file, meta)) = open_regular(&candidate) else {
+                continue;
+            };
+            if meta.len() >= MAX {
                 continue;
             }
-            if let Ok(text) = fs::read_to_string(&candidate)
+            let mut text = String::new();
+            if file.take(MAX).read_to_string(&mut text).is_ok()
                 && let Some(ns) = kustomization_namespace(&text)
             {
                 found = Some((ns, display_path(&candidate, cwd)));
@@ -321,19 +367,80 @@ fn kustomization_namespace(text: &str) -> Option<String> {
     (!ns.is_empty()).then(|| ns.to_string())
 }
 
-/// Limits applied when reading a file.
-#[derive(Debug, Clone, Copy)]
+/// Limits applied when reading and parsing a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadLimits {
     /// Largest file read, in bytes.
     pub max_file_size: u64,
+    /// Limits applied while parsing it.
+    pub parse: yaml::ParseLimits,
 }
+
+/// `ReadLimits::max_file_size` by default: 16 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
-            max_file_size: 16 * 1024 * 1024,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            parse: yaml::ParseLimits::default(),
         }
     }
+}
+
+/// Whether an I/O error is a symbolic link loop (`ELOOP`), also when the walk
+/// wrapped it in an error of its own.
+fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|r| r as _);
+        let mut raw = e.raw_os_error();
+        while raw.is_none()
+            && let Some(inner) = cur
+        {
+            raw = inner
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::raw_os_error);
+            cur = inner.source();
+        }
+        raw == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// Why `open_regular` did not open a file.
+enum NotOpened {
+    /// A FIFO, socket, device or directory.
+    NotRegular,
+    /// The system said no.
+    Io(std::io::Error),
+}
+
+/// Open `path` for reading only if it is a regular file, and return it with
+/// the metadata of what was opened. The type is checked before opening (opening
+/// some devices has effects) and again on the open handle (the path may have
+/// changed in between); the open itself never waits, even for a FIFO.
+fn open_regular(path: &Path) -> Result<(fs::File, fs::Metadata), NotOpened> {
+    if !fs::metadata(path).map_err(NotOpened::Io)?.is_file() {
+        return Err(NotOpened::NotRegular);
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path).map_err(NotOpened::Io)?;
+    let meta = file.metadata().map_err(NotOpened::Io)?;
+    if !meta.is_file() {
+        return Err(NotOpened::NotRegular);
+    }
+    Ok((file, meta))
 }
 
 /// Read one file as text, or say why not.
@@ -341,29 +448,33 @@ pub fn read(entry: &FileEntry, limits: ReadLimits) -> Result<SourceFile, Diagnos
     let fail = |code: Code, pos: (usize, usize), msg: String| {
         Diagnostic::new(code, &entry.display, pos, msg)
     };
-    let meta = fs::metadata(&entry.path)
-        .map_err(|e| fail(Code::FileUnreadable, (1, 1), format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(fail(
+    let (file, meta) = open_regular(&entry.path).map_err(|why| match why {
+        NotOpened::NotRegular => fail(
             Code::FileUnreadable,
             (1, 1),
             "not a regular file (a FIFO, socket or device); not read".into(),
-        ));
-    }
+        ),
+        NotOpened::Io(e) if is_link_loop(&e) => fail(
+            Code::SymlinkLoop,
+            (1, 1),
+            "symbolic link loop: the path never reaches a file; not read".into(),
+        ),
+        NotOpened::Io(e) => fail(Code::FileUnreadable, (1, 1), format!("cannot read: {e}")),
+    })?;
     if meta.len() > limits.max_file_size {
         return Err(fail(
             Code::FileTooLarge,
             (1, 1),
             format!(
-                "the file is {} bytes, over the limit of {} bytes; not read",
+                "the file is {} bytes, over the limit of {} bytes (see `--max-file-size`); not read",
                 meta.len(),
                 limits.max_file_size
             ),
         ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(&entry.path)
-        .and_then(|f| f.take(limits.max_file_size + 1).read_to_end(&mut bytes))
+    file.take(limits.max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
         .map_err(|e| fail(Code::FileUnreadable, (1, 1), format!("cannot read: {e}")))?;
     if bytes.len() as u64 > limits.max_file_size {
         return Err(fail(
@@ -403,5 +514,99 @@ pub fn inherited(entry: &FileEntry, flag: Option<&str>) -> Inherited {
     Inherited {
         kustomization: entry.kustomization.clone(),
         flag: flag.map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn discover_dir(dir: &Path) -> Discovery {
+        discover(&DiscoverOptions {
+            paths: vec![dir.to_path_buf()],
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn entry<'d>(found: &'d Discovery, name: &str) -> &'d FileEntry {
+        found
+            .files
+            .iter()
+            .find(|f| f.path.file_name().is_some_and(|n| n == name))
+            .unwrap_or_else(|| panic!("{name} not discovered: {found:?}"))
+    }
+
+    /// Discovered, then deleted before it is read: one diagnostic, and the
+    /// other files are read as usual.
+    #[test]
+    fn a_file_that_vanishes_after_discovery_is_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("a.yaml"), "a: 1\n").unwrap();
+        fs::write(tmp.path().join("b.yaml"), "b: 1\n").unwrap();
+        let found = discover_dir(tmp.path());
+        assert_eq!(found.files.len(), 2);
+        fs::remove_file(tmp.path().join("a.yaml")).unwrap();
+        let err = read(entry(&found, "a.yaml"), ReadLimits::default()).unwrap_err();
+        assert_eq!(err.code, Code::FileUnreadable);
+        assert_eq!((err.line, err.column), (1, 1));
+        assert!(err.message.starts_with("cannot read: "), "{}", err.message);
+        let b = read(entry(&found, "b.yaml"), ReadLimits::default()).unwrap();
+        assert_eq!(b.text, "b: 1\n");
+    }
+
+    /// Replaced by a FIFO after discovery: not opened for a read that would
+    /// wait for a writer.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_by_a_fifo_is_not_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.yaml");
+        fs::write(&path, "a: 1\n").unwrap();
+        let found = discover_dir(tmp.path());
+        fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = read(entry(&found, "a.yaml"), ReadLimits::default()).unwrap_err();
+        assert_eq!(err.code, Code::FileUnreadable);
+        assert!(
+            err.message.contains("not a regular file"),
+            "{}",
+            err.message
+        );
+    }
+
+    /// A file link loop found after discovery (or named on the command line)
+    /// is a loop, not an unreadable file.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_loop_met_when_reading_is_a_loop() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.yaml");
+        fs::write(&path, "a: 1\n").unwrap();
+        let found = discover_dir(tmp.path());
+        fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("b.yaml", &path).unwrap();
+        std::os::unix::fs::symlink("a.yaml", tmp.path().join("b.yaml")).unwrap();
+        let err = read(entry(&found, "a.yaml"), ReadLimits::default()).unwrap_err();
+        assert_eq!(err.code, Code::SymlinkLoop, "{}", err.message);
+    }
+
+    #[test]
+    fn the_size_limit_is_exact() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("a.yaml"), "a: 12\n").unwrap();
+        let found = discover_dir(tmp.path());
+        let at = |max_file_size| ReadLimits {
+            max_file_size,
+            ..ReadLimits::default()
+        };
+        assert!(read(&found.files[0], at(6)).is_ok());
+        let err = read(&found.files[0], at(5)).unwrap_err();
+        assert_eq!(err.code, Code::FileTooLarge);
+        assert!(err.message.contains("6 bytes"), "{}", err.message);
     }
 }

@@ -123,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             dry_run: a.dry_run,
             json: a.format == cli::ImportFormatArg::Json,
             color: settings::color(a.color),
+            limits: settings::read_limits(&a.limits),
         }),
         Command::Tag(a) => {
             let flags = author::tag::Flags {

@@ -278,7 +278,7 @@ fn first_pass(entry: &FileEntry, settings: &PlanSettings) -> FirstPass {
     if !entry.snapshot_only && !prefilter::may_hold_imagestream(bytes) {
         return out;
     }
-    match yaml::parse(&source.text) {
+    match yaml::parse_with_limits(&source.text, settings.read.parse) {
         Ok(docs) => {
             let inherited = discover::inherited(entry, settings.namespace.as_deref());
             for m in manifest::objects(&docs, &inherited) {
@@ -297,7 +297,7 @@ fn first_pass(entry: &FileEntry, settings: &PlanSettings) -> FirstPass {
 
 fn yaml_invalid(source: &SourceFile, e: &yaml::YamlError) -> Diagnostic {
     Diagnostic::new(
-        Code::YamlInvalid,
+        e.code(),
         &source.display,
         source.line_col(e.offset),
         format!("{}; nothing in this file is read or changed", e.message),
@@ -328,7 +328,7 @@ fn second_pass(
     if how == Evaluate::IfLookup && !lookup.any_in(source.text.as_bytes()) {
         return None;
     }
-    match yaml::parse(&source.text) {
+    match yaml::parse_with_limits(&source.text, settings.read.parse) {
         Ok(docs) => Some(evaluate_file(entry, &source, &docs, index, settings)),
         Err(e) => Some((
             FileResult {
@@ -348,8 +348,10 @@ pub fn build_from_sources(
     settings: &PlanSettings,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Plan {
-    let parsed: Vec<Result<Vec<Document<'_>>, yaml::YamlError>> =
-        sources.par_iter().map(|s| yaml::parse(&s.text)).collect();
+    let parsed: Vec<Result<Vec<Document<'_>>, yaml::YamlError>> = sources
+        .par_iter()
+        .map(|s| yaml::parse_with_limits(&s.text, settings.read.parse))
+        .collect();
     let ns_flag = settings.namespace.as_deref();
     let mut index = Index::default();
     for ((entry, source), docs) in entries.iter().zip(sources).zip(&parsed) {
@@ -526,8 +528,8 @@ fn splice_and_verify(
 ) -> Result<String, String> {
     let edits: Vec<edit::Edit> = changes.iter().map(|c| c.edit.clone()).collect();
     let new = edit::apply(&source.text, &edits).map_err(|e| e.to_string())?;
-    let new_docs =
-        yaml::parse(&new).map_err(|e| format!("the new text does not parse: {}", e.message))?;
+    let new_docs = yaml::parse_with_limits(&new, settings.read.parse)
+        .map_err(|e| format!("the new text does not parse: {}", e.message))?;
     if new_docs.len() != docs.len() {
         return Err("the number of documents changed".into());
     }

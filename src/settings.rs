@@ -1,9 +1,10 @@
 //! Resolve command-line arguments into documented settings. Precedence: command
 //! line, then defaults (there is no config file yet).
 
-use crate::cli::{AuthorArgs, ColorArg, FormatArg, ScanArgs};
+use crate::cli::{AuthorArgs, ColorArg, FormatArg, LimitArgs, ScanArgs};
 use crate::commands::author::Common;
-use crate::discover::DiscoverOptions;
+use crate::discover::{DiscoverOptions, ReadLimits};
+use crate::manifest::yaml::ParseLimits;
 use crate::plan::PlanSettings;
 use crate::report::Format;
 use crate::trigger::eval::EvalSettings;
@@ -36,8 +37,9 @@ impl Settings {
                     internal_registry: args.internal_registry.clone(),
                     include_manual: args.include_manual,
                     no_local_lookup: args.no_local_lookup,
+                    max_annotation_size: args.max_annotation_size,
                 },
-                read: Default::default(),
+                read: read_limits(&args.limits),
             },
             format: match args.format {
                 None => default_format,
@@ -69,5 +71,18 @@ pub fn common(args: &AuthorArgs) -> Common {
         namespace: args.namespace.clone().filter(|n| !n.is_empty()),
         dry_run: args.dry_run,
         color: color(args.color),
+        limits: read_limits(&args.limits),
+    }
+}
+
+/// The read and parse limits `--max-*` ask for.
+pub fn read_limits(args: &LimitArgs) -> ReadLimits {
+    ReadLimits {
+        max_file_size: args.max_file_size,
+        parse: ParseLimits {
+            max_documents: args.max_documents,
+            max_depth: usize::from(args.max_depth),
+            max_alias_nodes: args.max_alias_nodes,
+        },
     }
 }

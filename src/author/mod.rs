@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::discover::{self, DiscoverOptions, FileEntry, ReadLimits};
 use crate::edit;
 use crate::manifest::{self, ObjectId, patch, yaml};
@@ -34,6 +34,8 @@ pub struct Workspace {
     pub diagnostics: Vec<Diagnostic>,
     /// `-n`: the namespace of objects that have none.
     pub namespace: Option<String>,
+    /// What a file may cost to read and parse.
+    pub limits: ReadLimits,
 }
 
 /// One object found in the workspace.
@@ -54,8 +56,12 @@ pub struct Object {
 }
 
 impl Workspace {
-    /// Walk `paths` and read every manifest.
-    pub fn load(paths: &[PathBuf], namespace: Option<String>) -> anyhow::Result<Workspace> {
+    /// Walk `paths` and read every manifest within `limits`.
+    pub fn load(
+        paths: &[PathBuf],
+        namespace: Option<String>,
+        limits: ReadLimits,
+    ) -> anyhow::Result<Workspace> {
         let found = discover::discover(&DiscoverOptions {
             paths: paths.to_vec(),
             ..Default::default()
@@ -63,10 +69,11 @@ impl Workspace {
         let mut ws = Workspace {
             diagnostics: found.diagnostics,
             namespace: namespace.filter(|n| !n.is_empty()),
+            limits,
             ..Default::default()
         };
         for e in found.files {
-            match discover::read(&e, ReadLimits::default()) {
+            match discover::read(&e, limits) {
                 Ok(s) => ws.files.push((e, s)),
                 Err(d) => ws.diagnostics.push(d),
             }
@@ -80,11 +87,11 @@ impl Workspace {
         let mut out = Vec::new();
         let mut bad = Vec::new();
         for (fi, (entry, source)) in self.files.iter().enumerate() {
-            let docs = match yaml::parse(&source.text) {
+            let docs = match yaml::parse_with_limits(&source.text, self.limits.parse) {
                 Ok(d) => d,
                 Err(e) => {
                     bad.push(Diagnostic::new(
-                        Code::YamlInvalid,
+                        e.code(),
                         &source.display,
                         source.line_col(e.offset),
                         format!("{}; nothing in this file is read or changed", e.message),
@@ -272,7 +279,7 @@ pub fn render(
     let mut errors = Vec::new();
     for (fi, list) in by_file {
         let source = &ws.files[fi].1;
-        match render_file(source, &list) {
+        match render_file(source, &list, ws.limits.parse) {
             Ok(new) => plans.push(FilePlan {
                 display: source.display.clone(),
                 path: ws.files[fi].0.real.clone(),
@@ -292,8 +299,12 @@ pub fn render(
     }
 }
 
-fn render_file(source: &SourceFile, list: &[&(Object, Value)]) -> Result<String, String> {
-    let docs = yaml::parse(&source.text).map_err(|e| e.message)?;
+fn render_file(
+    source: &SourceFile,
+    list: &[&(Object, Value)],
+    limits: yaml::ParseLimits,
+) -> Result<String, String> {
+    let docs = yaml::parse_with_limits(&source.text, limits).map_err(|e| e.message)?;
     let mut want: Vec<Value> = docs.iter().map(|d| d.root.to_json(d)).collect();
     for (o, v) in list {
         let root = want
@@ -310,7 +321,7 @@ fn render_file(source: &SourceFile, list: &[&(Object, Value)]) -> Result<String,
     }
     let new = edit::apply(&source.text, &edits).map_err(|e| e.to_string())?;
     // Verify: every document reads back as wanted, nothing else moved.
-    let again = yaml::parse(&new).map_err(|e| {
+    let again = yaml::parse_with_limits(&new, limits).map_err(|e| {
         format!(
             "the edited text does not parse ({}); nothing was written",
             e.message

@@ -187,7 +187,12 @@ pub fn validate(
 /// Read a stream value with the same reader the evaluator uses.
 pub fn stream_of(v: &Value, namespace: &str) -> Option<ImageStream> {
     let text = v.to_string();
-    let docs = yaml::parse(&text).ok()?;
+    // Our own JSON, of a value read from a parsed file: as deep as that allowed.
+    let limits = yaml::ParseLimits {
+        max_depth: yaml::MAX_DEPTH_CEILING,
+        ..Default::default()
+    };
+    let docs = yaml::parse_with_limits(&text, limits).ok()?;
     let inherited = Inherited {
         kustomization: None,
         flag: Some(namespace.to_string()),

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::ExitStatus;
 use crate::author::{Object, Workspace, render, tabwriter};
 use crate::commands::apply::write_file;
+use crate::discover::ReadLimits;
 use crate::report::{Printer, diff, human};
 
 /// The shared options, resolved.
@@ -22,16 +23,21 @@ pub struct Common {
     pub dry_run: bool,
     /// Colour.
     pub color: anstream::ColorChoice,
+    /// `--max-*`.
+    pub limits: ReadLimits,
 }
 
-/// Print a listing (`oc`'s tab-aligned table) and the objects that could not
-/// be found.
+/// Print a listing (`oc`'s tab-aligned table), the files that could not be
+/// read, and the objects that could not be found.
 pub fn print_table(
+    ws: &Workspace,
     rows: &[Vec<String>],
     errors: &[String],
     common: &Common,
 ) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(common.color);
+    let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;
+    p.eprint(&human::diagnostics(&ws.diagnostics, ecolor))?;
     p.print(&tabwriter::render(rows))?;
     end(p, errors)
 }

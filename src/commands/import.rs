@@ -18,6 +18,7 @@ use crate::author::import::{self as imp, TagImport};
 use crate::author::{self, Object, ResourceArg, Workspace, render, tabwriter, tag};
 use crate::commands::apply::write_file;
 use crate::diag::{Code, Diagnostic};
+use crate::discover::ReadLimits;
 use crate::manifest::yaml;
 use crate::registry::{self, Client, FailureKind, Platform, Resolved, Selection, Target};
 use crate::report::{Printer, diff, human, json as json_report};
@@ -61,6 +62,8 @@ pub struct Options {
     pub json: bool,
     /// Colour.
     pub color: anstream::ColorChoice,
+    /// `--max-*`.
+    pub limits: ReadLimits,
 }
 
 /// The most tags a repository import records (the API server's
@@ -124,7 +127,7 @@ fn spec_tag_position(ws: &Workspace, o: &Object, index: Option<usize>) -> (usize
     let Some(index) = index else {
         return fallback;
     };
-    let Ok(docs) = yaml::parse(&source.text) else {
+    let Ok(docs) = yaml::parse_with_limits(&source.text, ws.limits.parse) else {
         return fallback;
     };
     let Some(doc) = docs.get(o.doc) else {
@@ -194,7 +197,7 @@ pub fn run(opts: &Options) -> anyhow::Result<ExitStatus> {
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
     }
-    let mut ws = Workspace::load(&paths, opts.namespace.clone())?;
+    let mut ws = Workspace::load(&paths, opts.namespace.clone(), opts.limits)?;
     let objects = ws.objects();
     let tag_opts = imp::Options {
         scheduled_only: opts.scheduled_only,

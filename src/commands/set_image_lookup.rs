@@ -11,7 +11,7 @@ pub fn run(
     list: bool,
     common: &Common,
 ) -> anyhow::Result<ExitStatus> {
-    let mut ws = Workspace::load(&common.files, common.namespace.clone())?;
+    let mut ws = Workspace::load(&common.files, common.namespace.clone(), common.limits)?;
     let objects = ws.objects();
     let mut errors = Vec::new();
     // A bare name is an image stream; `kind/name` any object.
@@ -63,7 +63,7 @@ pub fn run(
             };
             rows.push(vec![name, lookup::enabled(&o.value).to_string()]);
         }
-        return print_table(&rows, &errors, common);
+        return print_table(&ws, &rows, &errors, common);
     }
     let wanted: Vec<_> = found
         .into_iter()

@@ -13,7 +13,7 @@ pub fn run(
     // Flag errors come first, whatever the objects.
     let options = triggers::complete(flags, "").map_err(anyhow::Error::msg)?;
     let targets = author::parse_resources(resources).map_err(anyhow::Error::msg)?;
-    let mut ws = Workspace::load(&common.files, common.namespace.clone())?;
+    let mut ws = Workspace::load(&common.files, common.namespace.clone(), common.limits)?;
     let objects = ws.objects();
     let mut errors = Vec::new();
     let mut found = Vec::new();
@@ -32,7 +32,7 @@ pub fn run(
                 rows.push(row.to_vec());
             }
         }
-        return print_table(&rows, &errors, common);
+        return print_table(&ws, &rows, &errors, common);
     }
     let mut wanted = Vec::new();
     for o in found {

@@ -54,7 +54,7 @@ pub fn run(args: &[String], flags: &Flags, common: &Common) -> anyhow::Result<Ex
         .map(|d| tag::parse_dest(d))
         .collect::<Result<_, _>>()
         .map_err(anyhow::Error::msg)?;
-    let mut ws = Workspace::load(&common.files, common.namespace.clone())?;
+    let mut ws = Workspace::load(&common.files, common.namespace.clone(), common.limits)?;
     let objects = ws.objects();
     let find = |name: &str, ns: Option<&str>| -> Result<&Object, String> {
         author::find(

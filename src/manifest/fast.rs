@@ -11,7 +11,6 @@
 //! two on every YAML file in the repository and on generated documents.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use super::yaml::{Document, Node, NodeKind, Style};
 
@@ -56,10 +55,7 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
             Line::Content(l, _) if p.marker_at(l) == Some(b'-') => {}
             Line::Content(..) => return None,
         }
-        docs.push(Document {
-            root,
-            anchors: HashMap::new(),
-        });
+        docs.push(Document::without_anchors(root));
         next = after;
     }
     Some(docs)

@@ -1,15 +1,20 @@
 //! A span-preserving YAML tree: every node knows the byte range it was read from.
 //!
 //! Built from granit-parser events. Scalars keep their value, their quoting style
-//! and their exact byte span; aliases are kept as aliases (never expanded, so an
-//! alias bomb costs nothing), and resolved one level on request. This module reads;
-//! it never decides or mutates.
+//! and their exact byte span; aliases are kept as aliases (never copied), and
+//! resolved one level on request. What a file may cost is bounded while it is
+//! parsed (`ParseLimits`): documents, nesting depth with aliases expanded, and
+//! the nodes aliases add once expanded, so that no later walk over a tree, alias
+//! following included, can run away. This module reads; it never decides or
+//! mutates.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
 use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
+
+use crate::diag::Code;
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +79,13 @@ pub enum NodeKind<'a> {
 pub struct Document<'a> {
     /// The root node (an empty plain scalar for an empty document).
     pub root: Node<'a>,
-    /// Anchored nodes of this document by anchor id, for alias lookups.
-    pub anchors: HashMap<usize, Node<'a>>,
+    /// Where each anchored node sits in the tree, by anchor id: an index into
+    /// `places`. Anchored nodes are found again, never copied, so that nested
+    /// anchors over a large subtree cost nothing.
+    anchors: HashMap<usize, usize>,
+    /// Positions in the tree as (parent position, child index), with the root
+    /// at 0. A mapping's child `2i` is its `i`th key and `2i + 1` that key's value.
+    places: Vec<(usize, usize)>,
 }
 
 /// A YAML syntax error, or a structure we refuse to interpret.
@@ -86,15 +96,61 @@ pub struct YamlError {
     pub message: String,
     /// Byte offset of the problem in the source.
     pub offset: usize,
+    /// Which kind of problem: bad YAML, or one of the limits.
+    pub kind: YamlErrorKind,
 }
 
-/// Limits applied while parsing.
-#[derive(Debug, Clone, Copy)]
+/// What a `YamlError` is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// The text is not YAML we can read.
+    Syntax,
+    /// Collections nest deeper than `ParseLimits::max_depth` (aliases expanded).
+    Depth,
+    /// More documents than `ParseLimits::max_documents`.
+    Documents,
+    /// Aliases expand to more nodes than `ParseLimits::max_alias_nodes`.
+    Aliases,
+}
+
+impl YamlError {
+    fn new(kind: YamlErrorKind, offset: usize, message: String) -> Self {
+        YamlError {
+            message,
+            offset,
+            kind,
+        }
+    }
+
+    /// The diagnostic code for this error.
+    pub fn code(&self) -> Code {
+        match self.kind {
+            YamlErrorKind::Syntax => Code::YamlInvalid,
+            YamlErrorKind::Depth => Code::LimitDepth,
+            YamlErrorKind::Documents => Code::LimitDocuments,
+            YamlErrorKind::Aliases => Code::LimitAliases,
+        }
+    }
+}
+
+/// The deepest nesting `ParseLimits::max_depth` may allow. Every walk over a
+/// tree (building it, dropping it, `to_json`, the verifier, the authoring
+/// patcher) recurses once per level, so this bound is what keeps them all
+/// within a thread's stack; it is also granit's own default nesting limit.
+pub const MAX_DEPTH_CEILING: usize = 256;
+
+/// Limits applied while parsing. Every file is parsed under them, so whatever
+/// later walks a tree (following aliases or not) meets a bounded one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
     /// Most documents one file may hold.
     pub max_documents: usize,
-    /// Deepest nesting of collections.
+    /// Deepest nesting of collections, counted with every alias expanded
+    /// (at most `MAX_DEPTH_CEILING`).
     pub max_depth: usize,
+    /// Most nodes that aliases may add to a file once expanded (all its
+    /// documents together): the bound on "billion laughs".
+    pub max_alias_nodes: usize,
 }
 
 impl Default for ParseLimits {
@@ -102,6 +158,7 @@ impl Default for ParseLimits {
         ParseLimits {
             max_documents: 10_000,
             max_depth: 100,
+            max_alias_nodes: 100_000,
         }
     }
 }
@@ -114,39 +171,125 @@ pub fn parse(src: &str) -> Result<Vec<Document<'_>>, YamlError> {
 /// Parse with explicit limits: the block-style fast path when it applies, the
 /// full parser otherwise.
 pub fn parse_with_limits(src: &str, limits: ParseLimits) -> Result<Vec<Document<'_>>, YamlError> {
-    if let Some(docs) = super::fast::parse(src, limits.max_documents, limits.max_depth) {
+    let max_depth = limits.max_depth.min(MAX_DEPTH_CEILING);
+    if let Some(docs) = super::fast::parse(src, limits.max_documents, max_depth) {
         return Ok(docs);
     }
     parse_full(src, limits)
 }
 
+/// A collection being built.
+struct Open<'a> {
+    node: Node<'a>,
+    /// A mapping's key waiting for its value.
+    key: Option<Node<'a>>,
+    /// Nodes in it so far with aliases expanded, itself included.
+    size: usize,
+    /// Nesting of its deepest child so far (aliases expanded; 0 for scalars).
+    height: usize,
+    /// Its index in `places`, once an anchor below it needed one.
+    place: Option<usize>,
+    /// A large mapping's scalar keys, for the duplicate check.
+    keys: Option<std::collections::HashSet<String>>,
+}
+
+impl Open<'_> {
+    /// The child index the next completed node takes.
+    fn next_index(&self) -> usize {
+        match &self.node.kind {
+            NodeKind::Seq { items, .. } => items.len(),
+            NodeKind::Map { entries, .. } => 2 * entries.len() + usize::from(self.key.is_some()),
+            _ => 0,
+        }
+    }
+}
+
+/// What an anchored node expands to.
+struct Anchored {
+    place: usize,
+    size: usize,
+    height: usize,
+}
+
+/// A mapping with more entries than this checks duplicate keys with a set.
+const KEY_SET_FROM: usize = 16;
+
+/// The position the next completed node takes in the document: a new entry in
+/// `places`, giving the open collections on the way one first if needed.
+fn place_of_next(stack: &mut [Open<'_>], places: &mut Vec<(usize, usize)>) -> usize {
+    let Some(top) = stack.len().checked_sub(1) else {
+        return 0;
+    };
+    // Collections below the highest placed one are placed too.
+    let first = stack
+        .iter()
+        .rposition(|o| o.place.is_some())
+        .map_or(0, |i| i + 1);
+    for i in first..=top {
+        let place = match i.checked_sub(1) {
+            None => 0,
+            Some(parent) => {
+                places.push((stack[parent].place.unwrap_or(0), stack[parent].next_index()));
+                places.len() - 1
+            }
+        };
+        stack[i].place = Some(place);
+    }
+    places.push((stack[top].place.unwrap_or(0), stack[top].next_index()));
+    places.len() - 1
+}
+
 /// Parse with the full parser only (the reference the fast path is tested against).
 pub fn parse_full(src: &str, limits: ParseLimits) -> Result<Vec<Document<'_>>, YamlError> {
+    use YamlErrorKind::{Aliases, Depth, Documents, Syntax};
+    let max_depth = limits.max_depth.min(MAX_DEPTH_CEILING);
     let mut options = Options::default();
     options.set_emit_comments(false);
+    // granit counts flow and block nesting apart and may scan ahead of the
+    // events: its limits only stop what ours would stop anyway.
+    options.flow_nesting_limit = max_depth + 1;
+    options.block_nesting_limit = max_depth + 1;
+    let depth_error = |offset: usize| {
+        YamlError::new(
+            Depth,
+            offset,
+            format!("nesting deeper than {max_depth} levels (the limit; see `--max-depth`)"),
+        )
+    };
     let mut docs = Vec::new();
-    // Open collections: (node under construction, pending key for maps).
-    let mut stack: Vec<(Node<'_>, Option<Node<'_>>)> = Vec::new();
-    let mut anchors: HashMap<usize, Node<'_>> = HashMap::new();
+    let mut stack: Vec<Open<'_>> = Vec::new();
+    let mut anchors: HashMap<usize, Anchored> = HashMap::new();
+    let mut places: Vec<(usize, usize)> = vec![(0, 0)];
     let mut root: Option<Node<'_>> = None;
+    // Nodes the aliases of this file add once expanded.
+    let mut expanded: usize = 0;
     for item in Parser::new_from_str_with_options(src, options) {
-        let (event, span) = item.map_err(|e| YamlError {
-            message: clean_scan_message(&e.to_string()),
-            offset: e.marker().byte_offset().unwrap_or(0),
+        let (event, span) = item.map_err(|e| {
+            let offset = e.marker().byte_offset().unwrap_or(0);
+            if matches!(e.kind(), granit_parser::ErrorKind::RecursionLimitExceeded) {
+                depth_error(offset)
+            } else {
+                YamlError::new(Syntax, offset, clean_scan_message(&e.to_string()))
+            }
         })?;
         let range = span.byte_range().unwrap_or(0..0);
-        let complete: Option<Node<'_>> = match event {
+        // A collection that got its place while it was open.
+        let mut placed = None;
+        // A completed node with its expanded size and nesting.
+        let complete: Option<(Node<'_>, usize, usize)> = match event {
             Event::DocumentStart(..) => {
                 if docs.len() >= limits.max_documents {
-                    return Err(YamlError {
-                        message: format!(
-                            "more than {} documents in one file (limit)",
+                    return Err(YamlError::new(
+                        Documents,
+                        range.start,
+                        format!(
+                            "more than {} documents in one file (the limit; see `--max-documents`)",
                             limits.max_documents
                         ),
-                        offset: range.start,
-                    });
+                    ));
                 }
                 anchors.clear();
+                places = vec![(0, 0)];
                 root = None;
                 None
             }
@@ -162,36 +305,74 @@ pub fn parse_full(src: &str, limits: ParseLimits) -> Result<Vec<Document<'_>>, Y
                 });
                 docs.push(Document {
                     root,
-                    anchors: std::mem::take(&mut anchors),
+                    anchors: anchors.drain().map(|(id, a)| (id, a.place)).collect(),
+                    places: std::mem::take(&mut places),
                 });
                 None
             }
-            Event::Scalar(value, style, anchor, tag) => Some(Node {
-                span: range,
-                anchor,
-                kind: NodeKind::Scalar {
-                    value,
-                    style: match style {
-                        ScalarStyle::Plain => Style::Plain,
-                        ScalarStyle::SingleQuoted => Style::SingleQuoted,
-                        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
-                        ScalarStyle::Literal => Style::Literal,
-                        ScalarStyle::Folded => Style::Folded,
+            Event::Scalar(value, style, anchor, tag) => Some((
+                Node {
+                    span: range,
+                    anchor,
+                    kind: NodeKind::Scalar {
+                        value,
+                        style: match style {
+                            ScalarStyle::Plain => Style::Plain,
+                            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                            ScalarStyle::Literal => Style::Literal,
+                            ScalarStyle::Folded => Style::Folded,
+                        },
+                        tagged: tag.is_some(),
                     },
-                    tagged: tag.is_some(),
                 },
-            }),
-            Event::Alias(id) => Some(Node {
-                span: range,
-                anchor: 0,
-                kind: NodeKind::Alias(id),
-            }),
+                1,
+                0,
+            )),
+            Event::Alias(id) => {
+                // granit knows the anchor; one we have not completed is the
+                // collection the alias sits in.
+                let Some(target) = anchors.get(&id) else {
+                    return Err(YamlError::new(
+                        Syntax,
+                        range.start,
+                        "an alias refers to the collection that contains it".into(),
+                    ));
+                };
+                expanded = expanded.saturating_add(target.size);
+                if expanded > limits.max_alias_nodes {
+                    return Err(YamlError::new(
+                        Aliases,
+                        range.start,
+                        format!(
+                            "aliases expand to more than {} nodes in this file (the limit; see `--max-alias-nodes`)",
+                            limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                if stack.len() + target.height > max_depth {
+                    return Err(YamlError::new(
+                        Depth,
+                        range.start,
+                        format!(
+                            "nesting deeper than {max_depth} levels once this alias is expanded (the limit; see `--max-depth`)"
+                        ),
+                    ));
+                }
+                let (size, height) = (target.size, target.height);
+                Some((
+                    Node {
+                        span: range,
+                        anchor: 0,
+                        kind: NodeKind::Alias(id),
+                    },
+                    size,
+                    height,
+                ))
+            }
             Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
-                if stack.len() >= limits.max_depth {
-                    return Err(YamlError {
-                        message: format!("nesting deeper than {} levels (limit)", limits.max_depth),
-                        offset: range.start,
-                    });
+                if stack.len() >= max_depth {
+                    return Err(depth_error(range.start));
                 }
                 let flow = style == StructureStyle::Flow;
                 let kind = if matches!(event, Event::SequenceStart(..)) {
@@ -205,56 +386,87 @@ pub fn parse_full(src: &str, limits: ParseLimits) -> Result<Vec<Document<'_>>, Y
                         flow,
                     }
                 };
-                stack.push((
-                    Node {
+                stack.push(Open {
+                    node: Node {
                         span: range,
                         anchor,
                         kind,
                     },
-                    None,
-                ));
+                    key: None,
+                    size: 1,
+                    height: 0,
+                    place: None,
+                    keys: None,
+                });
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (mut node, pending) = stack.pop().ok_or_else(|| YamlError {
-                    message: "unbalanced collection end".into(),
-                    offset: range.start,
+                let mut open = stack.pop().ok_or_else(|| {
+                    YamlError::new(Syntax, range.start, "unbalanced collection end".into())
                 })?;
-                if pending.is_some() {
-                    return Err(YamlError {
-                        message: "mapping key without a value".into(),
-                        offset: range.start,
-                    });
+                if open.key.is_some() {
+                    return Err(YamlError::new(
+                        Syntax,
+                        range.start,
+                        "mapping key without a value".into(),
+                    ));
                 }
-                node.span.end = range.end.max(node.span.start);
-                Some(node)
+                open.node.span.end = range.end.max(open.node.span.start);
+                placed = open.place;
+                Some((open.node, open.size, open.height + 1))
             }
             _ => None,
         };
-        let Some(node) = complete else { continue };
+        let Some((node, size, height)) = complete else {
+            continue;
+        };
         if node.anchor != 0 {
-            anchors.insert(node.anchor, node.clone());
-        }
-        match stack.last_mut() {
-            None => root = Some(node),
-            Some((parent, pending)) => match &mut parent.kind {
-                NodeKind::Seq { items, .. } => items.push(node),
-                NodeKind::Map { entries, .. } => match pending.take() {
-                    None => *pending = Some(node),
-                    Some(key) => {
-                        if let Some(k) = key.as_str()
-                            && entries.iter().any(|(ek, _)| ek.as_str() == Some(k))
-                        {
-                            return Err(YamlError {
-                                message: format!("duplicate mapping key `{k}`"),
-                                offset: key.span.start,
-                            });
-                        }
-                        entries.push((key, node));
-                    }
+            let place = placed.unwrap_or_else(|| place_of_next(&mut stack, &mut places));
+            anchors.insert(
+                node.anchor,
+                Anchored {
+                    place,
+                    size,
+                    height,
                 },
-                _ => {}
+            );
+        }
+        let Some(parent) = stack.last_mut() else {
+            root = Some(node);
+            continue;
+        };
+        parent.size = parent.size.saturating_add(size);
+        parent.height = parent.height.max(height);
+        match &mut parent.node.kind {
+            NodeKind::Seq { items, .. } => items.push(node),
+            NodeKind::Map { entries, .. } => match parent.key.take() {
+                None => parent.key = Some(node),
+                Some(key) => {
+                    if let Some(k) = key.as_str() {
+                        let duplicate = match &mut parent.keys {
+                            Some(set) => !set.insert(k.to_string()),
+                            None => entries.iter().any(|(ek, _)| ek.as_str() == Some(k)),
+                        };
+                        if duplicate {
+                            return Err(YamlError::new(
+                                Syntax,
+                                key.span.start,
+                                format!("duplicate mapping key `{k}`"),
+                            ));
+                        }
+                    }
+                    entries.push((key, node));
+                    if parent.keys.is_none() && entries.len() >= KEY_SET_FROM {
+                        parent.keys = Some(
+                            entries
+                                .iter()
+                                .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                                .collect(),
+                        );
+                    }
+                }
             },
+            _ => {}
         }
     }
     Ok(docs)
@@ -349,10 +561,13 @@ impl<'a> Node<'a> {
         Some(n)
     }
 
-    /// Convert to a JSON value (aliases followed one level at a time, bounded).
-    /// Used for comparisons and reports, never for writing.
+    /// Convert to a JSON value, aliases expanded. Used for comparisons and
+    /// reports, never for writing. The parser's limits bound the result (its
+    /// size by `max_alias_nodes`, its depth by `max_depth`); the recursion bound
+    /// here is only a backstop that a parsed document never reaches (a level
+    /// and an alias per level).
     pub fn to_json(&self, doc: &Document<'a>) -> serde_json::Value {
-        self.to_json_bounded(doc, 64)
+        self.to_json_bounded(doc, 2 * MAX_DEPTH_CEILING + 2)
     }
 
     fn to_json_bounded(&self, doc: &Document<'a>, depth: usize) -> serde_json::Value {
@@ -387,9 +602,9 @@ impl<'a> Node<'a> {
                 }
                 Value::Object(m)
             }
-            NodeKind::Alias(id) => match doc.anchors.get(id) {
-                Some(n) => n.to_json_bounded(doc, depth - 1),
-                None => Value::Null,
+            NodeKind::Alias(_) => match doc.resolve(self) {
+                n if std::ptr::eq(n, self) => Value::Null,
+                n => n.to_json_bounded(doc, depth - 1),
             },
         }
     }
@@ -420,12 +635,47 @@ fn plain_to_json(v: &str) -> serde_json::Value {
 }
 
 impl<'a> Document<'a> {
+    /// A document without anchors (what the block-style fast path reads).
+    pub(crate) fn without_anchors(root: Node<'a>) -> Document<'a> {
+        Document {
+            root,
+            anchors: HashMap::new(),
+            places: Vec::new(),
+        }
+    }
+
     /// Follow an alias to the node it names; any other node is returned as is.
     pub fn resolve<'n>(&'n self, node: &'n Node<'a>) -> &'n Node<'a> {
-        match node.kind {
-            NodeKind::Alias(id) => self.anchors.get(&id).unwrap_or(node),
-            _ => node,
+        let NodeKind::Alias(id) = node.kind else {
+            return node;
+        };
+        let Some(&place) = self.anchors.get(&id) else {
+            return node;
+        };
+        let mut path = Vec::new();
+        let mut at = place;
+        while at != 0 {
+            let Some(&(parent, index)) = self.places.get(at) else {
+                return node;
+            };
+            path.push(index);
+            at = parent;
         }
+        let mut n = &self.root;
+        for &i in path.iter().rev() {
+            let child = match &n.kind {
+                NodeKind::Seq { items, .. } => items.get(i),
+                NodeKind::Map { entries, .. } => entries
+                    .get(i / 2)
+                    .map(|(k, v)| if i % 2 == 0 { k } else { v }),
+                _ => None,
+            };
+            match child {
+                Some(c) => n = c,
+                None => return node,
+            }
+        }
+        n
     }
 }
 
@@ -489,9 +739,240 @@ mod tests {
             ParseLimits {
                 max_documents: 10,
                 max_depth: 20,
+                ..ParseLimits::default()
             },
         )
         .unwrap_err();
         assert!(err.message.contains("nesting"));
+    }
+
+    fn limits(max_depth: usize, max_alias_nodes: usize) -> ParseLimits {
+        ParseLimits {
+            max_depth,
+            max_alias_nodes,
+            ..ParseLimits::default()
+        }
+    }
+
+    /// The line (1-based) of a byte offset.
+    fn line_of(src: &str, offset: usize) -> usize {
+        src[..offset].matches('\n').count() + 1
+    }
+
+    #[test]
+    fn aliases_resolve_to_anchored_nodes_wherever_they_sit() {
+        let src = "a: &x {b: &y [1, &z two], &k key: v}\nk: *x\nl: *y\nm: *z\n? *k\n: w\n---\nn: &x other\no: *x\n";
+        let docs = parse(src).unwrap();
+        let d = &docs[0];
+        let at = |n: &Node<'_>| &src[n.span.clone()];
+        let x = d.resolve(d.root.get("k").unwrap());
+        assert_eq!(at(x), "{b: &y [1, &z two], &k key: v}");
+        assert_eq!(at(d.resolve(d.root.get("l").unwrap())), "[1, &z two]");
+        assert_eq!(d.resolve(d.root.get("m").unwrap()).as_str(), Some("two"));
+        let (alias_key, _) = &d.root.entries()[4];
+        assert_eq!(d.resolve(alias_key).as_str(), Some("key"));
+        // Anchors belong to their document.
+        let o = docs[1].root.get("o").unwrap();
+        assert_eq!(docs[1].resolve(o).as_str(), Some("other"));
+        assert_eq!(
+            d.root.get("m").unwrap().to_json(d),
+            serde_json::json!("two")
+        );
+        // Block style, anchors after placed siblings and inside placed parents.
+        let src = "l:\n- &a 1\n- &b {k: &c [x, &d y]}\n- [&e 3]\nr: [*a, *b, *c, *d, *e]\n";
+        let docs = parse(src).unwrap();
+        let d = &docs[0];
+        let got: Vec<String> = d
+            .root
+            .get("r")
+            .unwrap()
+            .items()
+            .iter()
+            .map(|n| src[d.resolve(n).span.clone()].trim_end().to_string())
+            .collect();
+        assert_eq!(got, ["1", "{k: &c [x, &d y]}", "[x, &d y]", "y", "3"]);
+    }
+
+    /// Nested anchors over one large subtree used to copy it once per anchor.
+    #[test]
+    fn nested_anchors_are_not_copied() {
+        let depth = 90;
+        let mut src = String::from("a: ");
+        for i in 0..depth {
+            src.push_str(&format!("&a{i} ["));
+        }
+        src.push_str(&vec!["1"; 200_000].join(","));
+        src.push_str(&"]".repeat(depth));
+        src.push('\n');
+        let docs = parse(&src).unwrap();
+        assert!(
+            docs[0].places.len() <= depth + 1,
+            "{}",
+            docs[0].places.len()
+        );
+    }
+
+    #[test]
+    fn an_alias_inside_its_own_anchor_is_rejected() {
+        for src in ["a: &x {b: *x}\n", "&x [*x]\n", "a: &x [1, [*x]]\n"] {
+            let err = parse(src).unwrap_err();
+            assert_eq!(err.kind, YamlErrorKind::Syntax, "{src}");
+            assert!(err.message.contains("contains it"), "{}", err.message);
+        }
+    }
+
+    const LAUGHS: &str = r#"a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"#;
+
+    #[test]
+    fn billion_laughs_stops_at_the_alias_budget() {
+        let err = parse(LAUGHS).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::Aliases);
+        assert_eq!(err.code(), Code::LimitAliases);
+        // a..e add 74,718 nodes; the first `*e` (66,430 more) crosses 100,000.
+        assert_eq!(line_of(LAUGHS, err.offset), 6);
+        assert_eq!(&LAUGHS[err.offset..err.offset + 2], "*e");
+        // Parsing never expands: under a budget of a billion it is read at once.
+        let docs = parse_with_limits(LAUGHS, limits(100, 1_000_000_000)).unwrap();
+        let i = docs[0].root.get("i").unwrap();
+        assert_eq!(docs[0].resolve(&i.items()[0]).items().len(), 9);
+    }
+
+    #[test]
+    fn the_alias_budget_is_exact_and_counts_the_whole_file() {
+        // Each `*a` adds three nodes: the sequence and its two items.
+        let src = "a: &a [x, x]\nb: [*a, *a]\n";
+        assert!(parse_with_limits(src, limits(100, 6)).is_ok());
+        let err = parse_with_limits(src, limits(100, 5)).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::Aliases);
+        assert_eq!(err.offset, src.rfind("*a").unwrap());
+        let docs = parse_with_limits(src, limits(100, 6)).unwrap();
+        let json = docs[0].root.to_json(&docs[0]);
+        assert_eq!(json["b"], serde_json::json!([["x", "x"], ["x", "x"]]));
+        // Two documents of six each: twelve for the file.
+        let two = format!("{src}---\n{src}");
+        assert!(parse_with_limits(&two, limits(100, 12)).is_ok());
+        let err = parse_with_limits(&two, limits(100, 11)).unwrap_err();
+        assert_eq!(err.offset, two.rfind("*a").unwrap());
+    }
+
+    #[test]
+    fn nesting_counts_expanded_aliases() {
+        // `*a` sits under two collections and expands to three more.
+        let src = "a: &a [[[1]]]\nb: [*a]\n";
+        assert!(parse_with_limits(src, limits(5, 100)).is_ok());
+        let err = parse_with_limits(src, limits(4, 100)).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::Depth);
+        assert_eq!(err.code(), Code::LimitDepth);
+        assert_eq!(err.offset, src.find("*a").unwrap());
+        assert!(err.message.contains("alias"), "{}", err.message);
+    }
+
+    /// Far deeper than any stack could recurse: every style stops at the limit,
+    /// before a tree that deep exists.
+    #[test]
+    fn a_million_levels_stop_at_the_depth_limit() {
+        let n = 1_000_000;
+        let inputs = [
+            format!("a: {}{}\n", "[".repeat(n), "]".repeat(n)),
+            format!("a: {}\n", "[".repeat(n)),
+            format!("{}x\n", "- ".repeat(n)),
+            format!("a: {}1{}\n", "{a: ".repeat(n), "}".repeat(n)),
+            (0..3000)
+                .map(|i| format!("{}a:\n", " ".repeat(i)))
+                .collect(),
+        ];
+        for src in &inputs {
+            for max_depth in [100, MAX_DEPTH_CEILING, n] {
+                let err = parse_with_limits(src, limits(max_depth, 100)).unwrap_err();
+                assert_eq!(
+                    err.kind,
+                    YamlErrorKind::Depth,
+                    "{}: {}",
+                    &src[..20],
+                    err.message
+                );
+                let shown = max_depth.min(MAX_DEPTH_CEILING);
+                assert!(
+                    err.message.contains(&format!("{shown} levels")),
+                    "{}",
+                    err.message
+                );
+            }
+        }
+    }
+
+    /// At the ceiling every walk still fits a test thread's stack (2 MiB):
+    /// parsing, `to_json` with aliases, cloning and dropping.
+    #[test]
+    fn the_deepest_allowed_tree_is_walked_safely() {
+        let n = MAX_DEPTH_CEILING;
+        let flow = format!("{}1{}\n", "[".repeat(n), "]".repeat(n));
+        let block = format!("{}x\n", "- ".repeat(n));
+        let map = (0..n)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect::<String>();
+        let inner = n - 2;
+        let aliased = format!(
+            "a: &a {}1{}\nb: [*a]\n",
+            "[".repeat(inner),
+            "]".repeat(inner)
+        );
+        for src in [&flow, &block, &map, &aliased] {
+            let docs = parse_with_limits(src, limits(n, 100_000)).unwrap();
+            let json = docs[0].root.to_json(&docs[0]);
+            assert!(!json.is_null());
+            let copy = docs.clone();
+            drop(copy);
+            drop(json);
+            let err = parse_with_limits(src, limits(n - 1, 100_000)).unwrap_err();
+            assert_eq!(err.kind, YamlErrorKind::Depth);
+        }
+    }
+
+    #[test]
+    fn document_limit() {
+        let src = "---\na: 1\n".repeat(11);
+        let max = ParseLimits {
+            max_documents: 11,
+            ..ParseLimits::default()
+        };
+        assert_eq!(parse_with_limits(&src, max).unwrap().len(), 11);
+        let err = parse_with_limits(
+            &src,
+            ParseLimits {
+                max_documents: 10,
+                ..ParseLimits::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::Documents);
+        assert_eq!(err.code(), Code::LimitDocuments);
+        assert_eq!(line_of(&src, err.offset), 21);
+    }
+
+    /// Duplicate keys are still found in a large mapping, and checking them
+    /// is no longer quadratic (200,000 keys used to take minutes).
+    #[test]
+    fn duplicate_keys_in_large_mappings() {
+        let mut src: String = (0..200_000).map(|i| format!("k{i}: 1\n")).collect();
+        let docs = parse(&src).unwrap();
+        assert_eq!(docs[0].root.entries().len(), 200_000);
+        src.push_str("k3: 2\n");
+        let err = parse(&src).unwrap_err();
+        assert_eq!(err.kind, YamlErrorKind::Syntax);
+        assert!(err.message.contains("`k3`"), "{}", err.message);
+        assert_eq!(err.offset, src.len() - 6);
+        // Small mappings too, and keys of other styles.
+        let err = parse("a: 1\n'a': 2\n").unwrap_err();
+        assert!(err.message.contains("duplicate"), "{}", err.message);
     }
 }

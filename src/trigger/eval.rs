@@ -18,7 +18,7 @@ use super::annotation::{self, TRIGGER_ANNOTATION};
 use super::{Change, ChangeSource, FromRef, Resolution, State, TriggerRow};
 
 /// Settings the evaluation needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EvalSettings {
     /// The cluster's internal registry host, for Local policy without a repository.
     pub internal_registry: Option<String>,
@@ -27,6 +27,24 @@ pub struct EvalSettings {
     pub include_manual: bool,
     /// Skip the local-lookup pass (it runs by default).
     pub no_local_lookup: bool,
+    /// Largest trigger annotation value decoded, in bytes.
+    pub max_annotation_size: u64,
+}
+
+/// `EvalSettings::max_annotation_size` by default: 256 KiB, what the API
+/// server allows for all of an object's annotations together
+/// (`TotalAnnotationSizeLimitB`), so a larger value never reaches a cluster.
+pub const DEFAULT_MAX_ANNOTATION_SIZE: u64 = 256 * 1024;
+
+impl Default for EvalSettings {
+    fn default() -> Self {
+        EvalSettings {
+            internal_registry: None,
+            include_manual: false,
+            no_local_lookup: false,
+            max_annotation_size: DEFAULT_MAX_ANNOTATION_SIZE,
+        }
+    }
 }
 
 /// What evaluating one object produced.
@@ -154,6 +172,21 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
             .push(row(0, None, String::new(), None, State::Error));
         return out;
     };
+    if value.len() as u64 > ctx.settings.max_annotation_size {
+        out.diagnostics.push(ctx.diag(
+            Code::AnnotationTooLarge,
+            ann_value.span.start,
+            m,
+            format!(
+                "the trigger annotation is {} bytes, over the limit of {} bytes (see `--max-annotation-size`); its triggers are not evaluated",
+                value.len(),
+                ctx.settings.max_annotation_size
+            ),
+        ));
+        out.rows
+            .push(row(0, None, String::new(), None, State::Error));
+        return out;
+    }
     let triggers = match annotation::decode(value) {
         Ok(t) => t,
         Err(e) => {
@@ -168,8 +201,9 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
             return out;
         }
     };
-    for (i, t) in triggers.iter().enumerate() {
-        if triggers[..i].iter().any(|p| p.field_path == t.field_path) {
+    let mut paths = std::collections::HashSet::new();
+    for t in &triggers {
+        if !paths.insert(t.field_path.as_str()) {
             out.diagnostics.push(ctx.diag(
                 Code::AnnotationDuplicateFieldpath,
                 ann_value.span.start,

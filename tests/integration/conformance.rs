@@ -381,6 +381,7 @@ fn run_pipeline(
             internal_registry: internal_registry.map(str::to_string),
             include_manual,
             no_local_lookup: false,
+            ..Default::default()
         },
         read: Default::default(),
     };

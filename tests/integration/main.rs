@@ -13,6 +13,7 @@ mod diagnostics;
 mod imagestreamimage;
 mod import;
 mod import_bearer;
+mod limits;
 mod lookup;
 mod offline;
 mod precommit;
