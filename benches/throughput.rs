@@ -5,6 +5,7 @@
 //! cargo bench --bench throughput                 # N = 20,000 workloads, 5 runs each
 //! cargo bench --bench throughput -- --workloads 5000 --runs 3 --scales 1,4
 //! cargo bench --bench throughput -- --keep /tmp/tree   # keep the generated trees
+//! cargo bench --bench throughput -- --dir /var/tmp      # trees on a disk, not tmpfs
 //! ```
 //!
 //! The tree is generated from a fixed seed, so every run measures the same bytes.
@@ -36,6 +37,7 @@ struct Options {
     runs: usize,
     scales: Vec<usize>,
     keep: Option<PathBuf>,
+    dir: Option<PathBuf>,
     bin: PathBuf,
 }
 
@@ -45,6 +47,7 @@ fn options() -> Options {
         runs: 5,
         scales: vec![1, 2, 4],
         keep: None,
+        dir: None,
         bin: PathBuf::from(env!("CARGO_BIN_EXE_streampin")),
     };
     let mut args = std::env::args().skip(1);
@@ -60,6 +63,7 @@ fn options() -> Options {
                     .collect()
             }
             "--keep" => o.keep = Some(PathBuf::from(value())),
+            "--dir" => o.dir = Some(PathBuf::from(value())),
             "--bin" => o.bin = PathBuf::from(value()),
             // `cargo bench` passes `--bench`; libtest-style filters are ignored.
             _ => {}
@@ -664,9 +668,16 @@ fn main() {
         return measure_one(args);
     }
     let o = options();
+    // tmpfs by default: the benchmark measures streampin, not the disk. (On this
+    // kind of ext4 a rename over an existing file forces a flush that costs about
+    // a millisecond, whoever renames; `--dir` measures a disk.)
+    let scratch = o.dir.clone().unwrap_or_else(|| {
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() }
+    });
     let base = match &o.keep {
         Some(p) => p.clone(),
-        None => std::env::temp_dir().join(format!("streampin-bench-{}", std::process::id())),
+        None => scratch.join(format!("streampin-bench-{}", std::process::id())),
     };
     fs::create_dir_all(&base).unwrap();
     let cpu = fs::read_to_string("/proc/cpuinfo")
@@ -679,9 +690,10 @@ fn main() {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     println!(
-        "streampin throughput benchmark: {} threads, {cpu}, median of {} runs",
+        "streampin throughput benchmark: {} threads, {cpu}, median of {} runs, trees in {}",
         threads(),
-        o.runs
+        o.runs,
+        base.display()
     );
     let mut by_scale: Vec<(usize, Vec<Row>)> = Vec::new();
     for &scale in &o.scales {

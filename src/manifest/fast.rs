@@ -194,14 +194,28 @@ impl<'a> Fast<'a> {
             return None;
         }
         let mut entries: Vec<(Node<'a>, Node<'a>)> = Vec::new();
+        // Keys seen, once the mapping is too large to compare every pair.
+        let mut seen: Option<std::collections::HashSet<String>> = None;
         let mut at = p;
         loop {
             let ls = at - ind;
             let (key, colon) = self.key(at)?;
-            if let Some(k) = key.as_str()
-                && entries.iter().any(|(ek, _)| ek.as_str() == Some(k))
-            {
-                return None;
+            if let Some(k) = key.as_str() {
+                let duplicate = match &mut seen {
+                    Some(set) => !set.insert(k.to_string()),
+                    None => entries.iter().any(|(ek, _)| ek.as_str() == Some(k)),
+                };
+                if duplicate {
+                    return None;
+                }
+                if seen.is_none() && entries.len() >= 16 {
+                    let mut set: std::collections::HashSet<String> = entries
+                        .iter()
+                        .filter_map(|(ek, _)| ek.as_str().map(str::to_string))
+                        .collect();
+                    set.insert(k.to_string());
+                    seen = Some(set);
+                }
             }
             let v = self.skip_spaces(colon + 1);
             let (value, next) = if self.at_eol(v) || self.at_comment(v, colon + 1) {
@@ -265,15 +279,23 @@ impl<'a> Fast<'a> {
         }
         let mut items = Vec::new();
         let mut ls = ls;
+        let mut first_token = first_dash;
         loop {
             let dash = ls + ind;
             let v = self.skip_spaces(dash + 1);
-            let (item, next) = if self.at_eol(v) || self.at_comment(v, dash + 1) {
+            let on_next_lines = self.at_eol(v) || self.at_comment(v, dash + 1);
+            if items.is_empty() {
+                first_token = if on_next_lines { self.eol(v) } else { v };
+            }
+            let (item, next) = if on_next_lines {
                 match self.next_line(self.line_end(v))? {
                     Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
                         self.block(nls, nind, ind as isize, depth + 1)?
                     }
-                    next => (scalar(Cow::Borrowed("~"), Style::Plain, v, v), next),
+                    next => {
+                        let at = self.eol(v);
+                        (scalar(Cow::Borrowed("~"), Style::Plain, at, at), next)
+                    }
                 }
             } else if self.is_dash(v) {
                 return None;
@@ -294,10 +316,10 @@ impl<'a> Fast<'a> {
                     return None;
                 }
                 _ => {
-                    let start = match items.first() {
-                        Some(n) if indentless => n.span.start,
-                        _ => first_dash,
-                    };
+                    // A sequence indented as much as its key starts at its
+                    // first item's first token: on the dash's line, or, for
+                    // an item on the next lines, where that line ends.
+                    let start = if indentless { first_token } else { first_dash };
                     let node = Node {
                         span: start..self.end_of(next),
                         anchor: 0,
