@@ -61,7 +61,9 @@ fn bad_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     vec![
         (
             "malformed.yaml",
-            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  list: [1, 2\n"
+            // Broken, and about triggers (a file that mentions nothing streampin
+            // acts on is never parsed).
+            b"apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata:\n  name: broken\ndata:\n  list: [1, 2\n"
                 .to_vec(),
             "yaml-invalid",
         ),

@@ -371,7 +371,7 @@ fn snapshot_codes() {
 
 #[test]
 fn yaml_and_edit_codes() {
-    let (dir, plan) = build(&[("broken.yaml", "a: [1,\nb: 2\n".into())]);
+    let (dir, plan) = build(&[("broken.yaml", "a: [1,\nb: 2\n# a BuildConfig\n".into())]);
     expect(&plan, dir.path(), Code::YamlInvalid, "broken.yaml", 1, 4);
 
     let alias = format!(

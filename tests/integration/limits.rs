@@ -285,17 +285,19 @@ fn depth_limit() {
     let deep = deep_deployment("deep", 150);
     std::fs::write(dir.join("deep.yaml"), &deep).unwrap();
     let deep_line = line_col(&deep, deep.find("deep: ").unwrap()).0;
-    // And a million levels, block and flow, where no stack could follow.
+    // And a million levels, block and flow, where no stack could follow. Each
+    // names a DeploymentConfig at the end, or it would never be parsed.
     let n = 1_000_000;
+    let tail = "\n# DeploymentConfig\n";
     std::fs::write(
         dir.join("million-flow.yaml"),
-        "[".repeat(n) + &"]".repeat(n),
+        "[".repeat(n) + &"]".repeat(n) + tail,
     )
     .unwrap();
-    std::fs::write(dir.join("million-block.yaml"), "- ".repeat(n) + "x\n").unwrap();
+    std::fs::write(dir.join("million-block.yaml"), "- ".repeat(n) + "x" + tail).unwrap();
     std::fs::write(
         dir.join("million-map.json"),
-        "{\"a\":".repeat(n) + "1" + &"}".repeat(n),
+        "{\"a\":".repeat(n) + "1" + &"}".repeat(n) + tail,
     )
     .unwrap();
 

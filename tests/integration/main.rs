@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod dc_bc;
+mod determinism;
 mod diagnostics;
 mod fast_yaml;
 mod imagestreamimage;

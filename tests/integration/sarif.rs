@@ -267,7 +267,7 @@ fn check_on_demo() {
 fn check_on_a_tree_with_errors() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("broken.yaml"), "a: [\n").unwrap();
+    std::fs::write(d.join("broken.yaml"), "a: [\n# a BuildConfig\n").unwrap();
     std::fs::write(d.join("blob.yaml"), b"x\0y\0z").unwrap();
     // A space and a non-ASCII letter, which the URI must percent-encode.
     std::fs::write(
