@@ -10,6 +10,7 @@ mod cli;
 mod conformance;
 mod dc_bc;
 mod diagnostics;
+mod fuzz_regressions;
 mod imagestreamimage;
 mod import;
 mod import_bearer;
