@@ -35,18 +35,27 @@ pub fn set_scalar(src: &str, node: &Node<'_>, value: &str) -> Result<Edit, NotEd
     let range = node.span.clone();
     let text = match style {
         Style::Plain if range.is_empty() => {
-            // `image:` with nothing after it: the empty scalar sits at the colon.
+            // `image:` with nothing after it: the empty scalar sits at the colon,
+            // or after its tag (`image: !!str`). The value needs a space before it
+            // (else it joins the colon or the tag) and one before a comment
+            // (`image: # note`, else the `#` joins the value).
             let rest = &src[range.start..];
-            let (at, space) = if rest.starts_with(": ") {
-                (range.start + 2, "")
+            let at = if rest.starts_with(": ") {
+                range.start + 2
             } else if rest.starts_with(':') {
-                (range.start + 1, " ")
+                range.start + 1
             } else {
-                (range.start, "")
+                range.start
             };
+            let before = if src[..at].ends_with(char::is_whitespace) {
+                ""
+            } else {
+                " "
+            };
+            let after = if src[at..].starts_with('#') { " " } else { "" };
             return Ok(Edit::insert(
                 at,
-                format!("{space}{}", plain_or_double(value)),
+                format!("{before}{}{after}", plain_or_double(value)),
             ));
         }
         Style::Plain => plain_or_double(value),

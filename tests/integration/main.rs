@@ -12,6 +12,7 @@ mod dc_bc;
 mod determinism;
 mod diagnostics;
 mod fast_yaml;
+mod fuzz_regressions;
 mod imagestreamimage;
 mod import;
 mod import_bearer;

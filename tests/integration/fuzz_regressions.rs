@@ -1,0 +1,121 @@
+//! Inputs the fuzz targets (fuzz/, docs/fuzzing.md) found, minimised, replayed
+//! through the same in-memory pipeline as `fuzz/fuzz_targets/evaluate_splice.rs`.
+
+use std::path::PathBuf;
+
+use streampin::diag::Code;
+use streampin::discover::FileEntry;
+use streampin::plan::{self, Plan, PlanSettings};
+use streampin::source::SourceFile;
+
+const SNAPSHOT: &str = "\
+apiVersion: image.openshift.io/v1
+kind: ImageStream
+metadata:
+  name: app
+  namespace: ns1
+spec:
+  tags:
+  - name: latest
+    from:
+      kind: DockerImage
+      name: quay.io/example/app:latest
+    referencePolicy:
+      type: Source
+status:
+  tags:
+  - tag: latest
+    items:
+    - created: \"2024-01-01T00:00:00Z\"
+      dockerImageReference: quay.io/example/app@sha256:1111111111111111111111111111111111111111111111111111111111111111
+      image: sha256:1111111111111111111111111111111111111111111111111111111111111111
+";
+
+const PINNED: &str =
+    "quay.io/example/app@sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+/// The plan for one manifest file plus the snapshot, as the fuzz target builds it.
+fn plan_of(manifest: &str) -> Plan {
+    let entry = |name: &str, snapshot_only| FileEntry {
+        display: name.into(),
+        path: PathBuf::from(name),
+        real: PathBuf::from(name),
+        via_link: false,
+        snapshot_only,
+        kustomization: None,
+    };
+    let entries = [entry("manifest.yaml", false), entry("is.yaml", true)];
+    let sources: Vec<SourceFile> = entries
+        .iter()
+        .zip([manifest, SNAPSHOT])
+        .map(|(e, t)| SourceFile::new(e.display.clone(), e.real.clone(), t.to_string()))
+        .collect();
+    plan::build_from_sources(&entries, &sources, &PlanSettings::default(), Vec::new())
+}
+
+/// A Deployment whose one container's image line is `image_line`.
+fn deployment(image_line: &str) -> String {
+    format!(
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ns1
+  annotations:
+    image.openshift.io/triggers: '[{{\"from\":{{\"kind\":\"ImageStreamTag\",\"name\":\"app:latest\"}},\"fieldPath\":\"spec.template.spec.containers[0].image\"}}]'
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        {image_line}
+"
+    )
+}
+
+/// The new text of the one changed file, after checking nothing was refused.
+fn pinned(manifest: &str) -> String {
+    let plan = plan_of(manifest);
+    let unverified: Vec<_> = plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::EditUnverified)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(unverified.is_empty(), "{unverified:?}");
+    assert_eq!(plan.files.len(), 1, "{:?}", plan.diagnostics);
+    plan.files[0].new.clone()
+}
+
+/// Fuzz find: an empty image value carrying a tag (`image: !!str`, `image: !`).
+/// The pin was inserted right after the tag (`!!strquay.io/…`), which made it part
+/// of the tag; the edit failed its own verification and the file was left stale
+/// with an `edit-unverified` error.
+#[test]
+fn empty_tagged_image_is_pinned_after_the_tag() {
+    for tag in ["!!str", "!"] {
+        let old = deployment(&format!("image: {tag}"));
+        assert_eq!(
+            pinned(&old),
+            deployment(&format!("image: {tag} {PINNED}")),
+            "{tag}"
+        );
+    }
+}
+
+/// Fuzz find: an empty image value followed by a comment (`image: # note`). The
+/// pin was inserted against the `#`, which then read as part of the value.
+#[test]
+fn empty_image_before_a_comment_keeps_the_comment() {
+    let old = deployment("image: # set by the trigger");
+    assert_eq!(
+        pinned(&old),
+        deployment(&format!("image: {PINNED} # set by the trigger"))
+    );
+    let old = deployment("image: !!str # set by the trigger");
+    assert_eq!(
+        pinned(&old),
+        deployment(&format!("image: !!str {PINNED} # set by the trigger"))
+    );
+}
