@@ -60,7 +60,7 @@ fn options() -> Options {
                 o.scales = value()
                     .split(',')
                     .map(|s| s.parse().expect("--scales 1,2,4"))
-                    .collect()
+                    .collect();
             }
             "--keep" => o.keep = Some(PathBuf::from(value())),
             "--dir" => o.dir = Some(PathBuf::from(value())),
@@ -260,7 +260,11 @@ fn workload(i: usize, rng: &mut Rng) -> (String, String) {
     for c in 0..1 + rng.below(3) {
         containers.push(Container {
             name: format!("c{c}"),
-            ns: if rng.chance(5) { rng.below(NAMESPACES) } else { home },
+            ns: if rng.chance(5) {
+                rng.below(NAMESPACES)
+            } else {
+                home
+            },
             stream: rng.below(STREAMS),
             tag: TAGS[rng.below(TAGS.len())],
             init: false,
@@ -552,7 +556,9 @@ fn run_child(args: &[&str], dir: &Path, bin: &Path, ok: &[i32]) -> Sample {
         .output()
         .expect("spawn the measuring middleman");
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut f = text.split_whitespace().map(|v| v.parse::<i64>().unwrap_or(-1));
+    let mut f = text
+        .split_whitespace()
+        .map(|v| v.parse::<i64>().unwrap_or(-1));
     let (nanos, rss, code) = (
         f.next().unwrap_or(-1),
         f.next().unwrap_or(-1),
@@ -582,7 +588,11 @@ fn measure_one(mut args: impl Iterator<Item = String>) {
     let nanos = start.elapsed().as_nanos();
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
         .expect("getrusage");
-    println!("{nanos} {} {}", usage.max_rss(), status.code().unwrap_or(-1));
+    println!(
+        "{nanos} {} {}",
+        usage.max_rss(),
+        status.code().unwrap_or(-1)
+    );
 }
 
 fn median(mut v: Vec<Sample>) -> Sample {
@@ -673,7 +683,11 @@ fn main() {
     // a millisecond, whoever renames; `--dir` measures a disk.)
     let scratch = o.dir.clone().unwrap_or_else(|| {
         let shm = Path::new("/dev/shm");
-        if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() }
+        if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        }
     });
     let base = match &o.keep {
         Some(p) => p.clone(),
@@ -735,10 +749,7 @@ fn main() {
     if let (Some((s1, first)), Some((sn, last))) = (by_scale.first(), by_scale.last())
         && sn > s1
     {
-        println!(
-            "\ngrowth from {s1}x to {sn}x N ({}x the input):",
-            sn / s1
-        );
+        println!("\ngrowth from {s1}x to {sn}x N ({}x the input):", sn / s1);
         for (a, b) in first.iter().zip(last) {
             let rss = if a.sample.rss_kib > 0 {
                 format!(

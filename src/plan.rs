@@ -17,11 +17,11 @@ use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::discover::{self, DiscoverOptions, FileEntry, ReadLimits};
-use crate::prefilter;
 use crate::edit;
 use crate::imagestream::{ImageStream, Index};
 use crate::manifest::yaml::{self, Document, Node, NodeKind};
 use crate::manifest::{self, Manifest};
+use crate::prefilter;
 use crate::source::SourceFile;
 use crate::trigger::eval::{self, Context, EvalSettings};
 use crate::trigger::{Build, Change, TriggerRow, buildconfig, deploymentconfig, lookup};
@@ -172,7 +172,12 @@ pub fn stream(
     let lookup = if settings.eval.no_local_lookup {
         prefilter::Names::default()
     } else {
-        prefilter::Names::new(index.iter().filter(|s| s.stream.lookup_local).map(|s| s.stream.name.as_str()))
+        prefilter::Names::new(
+            index
+                .iter()
+                .filter(|s| s.stream.lookup_local)
+                .map(|s| s.stream.name.as_str()),
+        )
     };
 
     // Pass 2: evaluate, a chunk at a time, in path order.

@@ -93,7 +93,9 @@ mod tests {
 
     #[test]
     fn needles_and_escapes() {
-        assert!(may_matter(b"metadata:\n  annotations:\n    image.openshift.io/triggers: '[]'\n"));
+        assert!(may_matter(
+            b"metadata:\n  annotations:\n    image.openshift.io/triggers: '[]'\n"
+        ));
         assert!(may_matter(b"kind: DeploymentConfig\n"));
         assert!(may_matter(b"{\"kind\":\"ImageStream\"}"));
         assert!(!may_matter(b"kind: ConfigMap\ndata:\n  a: \"line\\n\"\n"));
@@ -109,7 +111,9 @@ mod tests {
         assert!(may_hold_imagestream(b"kind: ImageStream\n"));
         assert!(may_hold_imagestream(b"kind: ImageStream"));
         assert!(may_hold_imagestream(b"{\"kind\":\"ImageStream\"}"));
-        assert!(may_hold_imagestream(b"kind: ImageStreamList\nitems: []\nkind: ImageStream\n"));
+        assert!(may_hold_imagestream(
+            b"kind: ImageStreamList\nitems: []\nkind: ImageStream\n"
+        ));
         assert!(!may_hold_imagestream(b"from:\n  kind: ImageStreamTag\n"));
         assert!(!may_hold_imagestream(b"kind: ImageStreamImage\n"));
     }

@@ -12,7 +12,11 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     // Text and diff stream a chunk of files at a time; the documents are built whole.
     let plan = match settings.format {
         Format::Text => plan::stream(&settings.plan, |part| {
-            let out: String = part.changes.iter().map(|c| human::change(c, color)).collect();
+            let out: String = part
+                .changes
+                .iter()
+                .map(|c| human::change(c, color))
+                .collect();
             p.print(&out)?;
             Ok(())
         })?,

@@ -20,17 +20,10 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
     if b.starts_with(b"\xEF\xBB\xBF") || memchr::memchr2(b'\t', b'\r', b).is_some() {
         return None;
     }
-    let p = Fast {
-        src,
-        b,
-        max_depth,
-    };
+    let p = Fast { src, b, max_depth };
     let mut docs = Vec::new();
     let mut next = p.next_line(0)?;
-    loop {
-        let Line::Content(mut ls, mut ind) = next else {
-            break;
-        };
+    while let Line::Content(mut ls, mut ind) = next {
         if p.marker_at(ls) == Some(b'.') {
             return None;
         }
@@ -231,10 +224,7 @@ impl<'a> Fast<'a> {
                     Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
                         self.block(nls, nind, ind as isize, depth + 1)?
                     }
-                    next => (
-                        scalar(Cow::Borrowed("~"), Style::Plain, colon, colon),
-                        next,
-                    ),
+                    next => (scalar(Cow::Borrowed("~"), Style::Plain, colon, colon), next),
                 }
             } else {
                 self.value(v, ls, ind as isize)?
@@ -411,9 +401,7 @@ impl<'a> Fast<'a> {
                 b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
                 | b'"' | b'%' | b'@' | b'`',
             ) => false,
-            Some(b'-' | b'?' | b':') => {
-                !matches!(self.b.get(p + 1), None | Some(b' ' | b'\n'))
-            }
+            Some(b'-' | b'?' | b':') => !matches!(self.b.get(p + 1), None | Some(b' ' | b'\n')),
             Some(_) => true,
         }
     }
@@ -529,7 +517,10 @@ impl<'a> Fast<'a> {
                     b'u' => 4,
                     _ => 8,
                 };
-                let hex = self.src.get(p + 1..p + 1 + n).filter(|_| p + 1 + n <= eol)?;
+                let hex = self
+                    .src
+                    .get(p + 1..p + 1 + n)
+                    .filter(|_| p + 1 + n <= eol)?;
                 if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
                     return None;
                 }
@@ -557,7 +548,7 @@ impl<'a> Fast<'a> {
             _ => b' ',
         };
         let after = self.skip_spaces(q);
-        if !self.at_eol(after) && !(after > q && self.at_comment(after, q)) {
+        if !(self.at_eol(after) || (after > q && self.at_comment(after, q))) {
             return None;
         }
         // Content lines: the first one sets the indentation.
@@ -638,7 +629,11 @@ impl<'a> Fast<'a> {
                 }
             }
         }
-        let style = if folded { Style::Folded } else { Style::Literal };
+        let style = if folded {
+            Style::Folded
+        } else {
+            Style::Literal
+        };
         let node = scalar(Cow::Owned(value), style, first + indent, self.end_of(next));
         Some((node, next))
     }

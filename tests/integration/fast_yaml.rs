@@ -34,7 +34,16 @@ fn same(a: &Node<'_>, b: &Node<'_>, path: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        (NodeKind::Seq { items: i1, flow: f1 }, NodeKind::Seq { items: i2, flow: f2 }) => {
+        (
+            NodeKind::Seq {
+                items: i1,
+                flow: f1,
+            },
+            NodeKind::Seq {
+                items: i2,
+                flow: f2,
+            },
+        ) => {
             if f1 != f2 || i1.len() != i2.len() {
                 return Err(format!("{path}: sequence differs"));
             }
@@ -84,17 +93,19 @@ fn agree(src: &str) -> Result<bool, String> {
 
 fn yaml_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in ["fixtures", "tests", "fuzz/seeds", ".pre-commit-hooks.yaml", "action.yml"] {
+    for dir in [
+        "fixtures",
+        "tests",
+        "fuzz/seeds",
+        ".pre-commit-hooks.yaml",
+        "action.yml",
+    ] {
         let p = root().join(dir);
         if p.is_file() {
             out.push(p);
             continue;
         }
-        for e in ignore::WalkBuilder::new(&p)
-            .hidden(false)
-            .build()
-            .flatten()
-        {
+        for e in ignore::WalkBuilder::new(&p).hidden(false).build().flatten() {
             if e.file_type().is_some_and(|t| t.is_file()) {
                 out.push(e.into_path());
             }
