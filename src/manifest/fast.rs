@@ -17,7 +17,7 @@ use super::yaml::{Document, Node, NodeKind, Style};
 /// Parse `src`, or `None` when it is not in the subset (or is not valid YAML).
 pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Document<'_>>> {
     let b = src.as_bytes();
-    if b.starts_with(b"\xEF\xBB\xBF") || memchr::memchr2(b'\t', b'\r', b).is_some() {
+    if b.starts_with(b"\xEF\xBB\xBF") || !printable(b) {
         return None;
     }
     let p = Fast { src, b, max_depth };
@@ -52,6 +52,28 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
         next = after;
     }
     Some(docs)
+}
+
+/// Whether every character is one YAML allows in a stream, and no tab or CR
+/// (which the fast path leaves to the full parser): no C0 or C1 control but
+/// the newline and NEL, no DEL, no U+FFFE or U+FFFF.
+fn printable(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\n' | 0x20..=0x7e => i += 1,
+            0x00..=0x1f | 0x7f => return false,
+            // U+0080..U+009F, except U+0085 (NEL).
+            0xc2 if matches!(b.get(i + 1), Some(0x80..=0x9f)) && b[i + 1] != 0x85 => {
+                return false;
+            }
+            0xef if b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf)) => {
+                return false;
+            }
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 /// Where the next token is: a content line (its start and indentation), or the end.

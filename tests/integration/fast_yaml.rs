@@ -140,7 +140,7 @@ fn agrees_on_every_file_in_the_repository() {
 }
 
 /// Bytes that change what YAML means.
-const SIGNIFICANT: &[u8] = b" \n-:#'\"|>&*!?[]{},%@`\\\t~0a";
+const SIGNIFICANT: &[u8] = b" \n-:#'\"|>&*!?[]{},%@`\\\t~0a\0\x01\x7f\r";
 
 #[test]
 fn agrees_on_mutations_of_the_fixtures() {
