@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use streampin::diag::Code;
 use streampin::discover::FileEntry;
+use streampin::manifest::yaml;
 use streampin::plan::{self, Plan, PlanSettings};
 use streampin::source::SourceFile;
 
@@ -117,5 +118,56 @@ fn empty_image_before_a_comment_keeps_the_comment() {
     assert_eq!(
         pinned(&old),
         deployment(&format!("image: !!str {PINNED} # set by the trigger"))
+    );
+}
+
+/// Values a JSON value holds, nested ones included.
+fn count_values(v: &serde_json::Value) -> usize {
+    1 + match v {
+        serde_json::Value::Array(a) => a.iter().map(count_values).sum(),
+        serde_json::Value::Object(o) => o.values().map(count_values).sum(),
+        _ => 0,
+    }
+}
+
+/// Found by reading `to_json` (the `yaml_spans` target then runs out of memory on
+/// it): an alias bomb. Ten aliases of ten aliases of … expanded a 300-byte file
+/// into a million values (a 500-byte one into a billion), in the authoring verbs'
+/// comparisons. Aliases now expand into at most `JSON_EXPANSION_LIMIT` nodes.
+#[test]
+fn alias_bomb_expands_into_bounded_json() {
+    let mut src = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..6 {
+        let items = vec![format!("*l{}", i - 1); 10].join(", ");
+        src.push_str(&format!("l{i}: &l{i} [{items}]\n"));
+    }
+    let docs = yaml::parse(&src).unwrap();
+    let json = docs[0].root.to_json(&docs[0]);
+    assert!(
+        count_values(&json) <= yaml::JSON_EXPANSION_LIMIT + 100,
+        "{} values",
+        count_values(&json)
+    );
+    // Ordinary anchors still expand in full.
+    let src = "a: &lbl {app: web, tier: [1, 2]}\nb: *lbl\n";
+    let docs = yaml::parse(src).unwrap();
+    let json = docs[0].root.to_json(&docs[0]);
+    assert_eq!(json["a"], json["b"]);
+    assert_eq!(json["b"]["tier"][1], 2);
+}
+
+/// Fuzz find (`yaml_spans`, a timeout): `? ? ? ? …`, keys that are mappings whose
+/// keys are mappings. Each level wrote the inner key as JSON text, escaping the
+/// text inside it again, so 30 levels asked for gigabytes. Collection keys now
+/// spend `JSON_EXPANSION_LIMIT` too.
+#[test]
+fn nested_collection_keys_render_into_bounded_json() {
+    let src = "? ".repeat(22) + "x\n";
+    let docs = yaml::parse(&src).unwrap();
+    let text = docs[0].root.to_json(&docs[0]).to_string();
+    assert!(
+        text.len() <= 4 * yaml::JSON_EXPANSION_LIMIT,
+        "{} bytes",
+        text.len()
     );
 }
