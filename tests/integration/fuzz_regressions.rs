@@ -54,8 +54,9 @@ fn plan_of(manifest: &str) -> Plan {
     plan::build_from_sources(&entries, &sources, &PlanSettings::default(), Vec::new())
 }
 
-/// A Deployment whose one container's image line is `image_line`.
-fn deployment(image_line: &str) -> String {
+/// A Deployment whose `containers:` is followed by `containers` (a block
+/// sequence starting on the next line, or a flow one).
+fn deployment_with(containers: &str) -> String {
     format!(
         "\
 apiVersion: apps/v1
@@ -68,11 +69,14 @@ metadata:
 spec:
   template:
     spec:
-      containers:
-      - name: web
-        {image_line}
+      containers:{containers}
 "
     )
+}
+
+/// A Deployment whose one container's image line is `image_line`.
+fn deployment(image_line: &str) -> String {
+    deployment_with(&format!("\n      - name: web\n        {image_line}"))
 }
 
 /// The new text of the one changed file, after checking nothing was refused.
@@ -170,4 +174,38 @@ fn nested_collection_keys_render_into_bounded_json() {
         "{} bytes",
         text.len()
     );
+}
+
+/// Fuzz find (`evaluate_splice`): a missing `image` key inserted into a flow
+/// mapping went right before the first key, after that key's tag or anchor, so
+/// `{&n name: web}` became `{&n image: …, name: web}`: the anchor (and what every
+/// `*n` reads) moved to the new key, and the verification did not notice. A
+/// single pair in a flow sequence (`[name: web]`) got a second item instead of a
+/// key. Both are now refused (`image-not-editable`) and left alone.
+#[test]
+fn image_key_is_not_inserted_after_a_tag_or_anchor_in_a_flow_mapping() {
+    for containers in ["[{&n name: web}]", "[{! name: web}]", "[name: web]"] {
+        let plan = plan_of(&deployment_with(&format!(" {containers}")));
+        let codes: Vec<Code> = plan.diagnostics.iter().map(|d| d.code).collect();
+        assert!(plan.files.is_empty(), "{containers}: {codes:?}");
+        assert!(
+            codes.contains(&Code::ImageNotEditable),
+            "{containers}: {codes:?}"
+        );
+        assert!(
+            !codes.contains(&Code::EditUnverified),
+            "{containers}: {codes:?}"
+        );
+    }
+    // Braces with blanks or a comment before the first key are still fine.
+    for containers in [
+        "[{ name: web}]",
+        "[{ # the web server\n          name: web}]",
+    ] {
+        let new = pinned(&deployment_with(&format!(" {containers}")));
+        assert!(
+            new.contains(&format!("image: {PINNED}, name: web}}]")),
+            "{new}"
+        );
+    }
 }
