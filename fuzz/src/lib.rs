@@ -21,7 +21,7 @@ pub fn has_break(s: &str) -> bool {
 /// - a block scalar's span starts at its first content byte: the value's first
 ///   line (literal) or first word (folded) begins the slice;
 /// - a flow collection's span starts with its bracket (or, for a single pair
-///   in a flow sequence, with `?` or its key).
+///   in a flow sequence, with its key or the key's `?`, tag or anchor).
 pub fn check_node(src: &str, node: &Node<'_>, doc: &Document<'_>, depth: usize) {
     assert!(depth < 1000, "runaway depth");
     let span = node.span.clone();
@@ -72,14 +72,15 @@ pub fn check_node(src: &str, node: &Node<'_>, doc: &Document<'_>, depth: usize) 
             }
         }
         NodeKind::Map { entries, flow } => {
-            // A single-pair mapping inside a flow sequence (`[a: b]`, `[? a]`) has
-            // no braces.
-            if *flow && !slice.starts_with(['{', '?']) {
+            // A single-pair mapping inside a flow sequence (`[a: b]`, `[? a]`,
+            // `[!t a: b]`) has no braces: it starts at its key or the key's
+            // indicator, tag or anchor.
+            if *flow && !slice.starts_with(['{', '?', '!', '&']) {
                 let first = entries.first().map(|(k, _)| k.span.start);
                 assert_eq!(
                     first,
                     Some(span.start),
-                    "flow mapping span {span:?} reads {slice:?}, neither `{{`, `?` nor its first key"
+                    "flow mapping span {span:?} reads {slice:?}, neither `{{`, `?`, a tag, an anchor nor its first key"
                 );
             }
             let mut last = span.start;

@@ -116,6 +116,22 @@ pub fn insert_entry(
     };
     let at = first_key.span.start;
     if *flow {
+        // Inserted before the first key, the entry would take over the key's tag or
+        // anchor (`{&a name: x}`); without braces (a single pair in a flow sequence,
+        // `[name: x]`) it would become an item of its own.
+        let Some(inside) = src[map.span.start..at].strip_prefix('{') else {
+            return Err(NotEditable(
+                "the container mapping is a single pair in a flow sequence, without braces".into(),
+            ));
+        };
+        if !inside.lines().all(|l| {
+            let l = l.trim();
+            l.is_empty() || l.starts_with('#')
+        }) {
+            return Err(NotEditable(
+                "the container mapping's first key carries a tag or an anchor".into(),
+            ));
+        }
         return Ok(Edit::insert(at, format!("{entry}, ")));
     }
     let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);

@@ -561,19 +561,36 @@ impl<'a> Node<'a> {
         Some(n)
     }
 
-    /// Convert to a JSON value, aliases expanded. Used for comparisons and
-    /// reports, never for writing. The parser's limits bound the result (its
-    /// size by `max_alias_nodes`, its depth by `max_depth`); the recursion bound
-    /// here is only a backstop that a parsed document never reaches (a level
-    /// and an alias per level).
+    /// Convert to a JSON value (aliases followed, bounded). Used for
+    /// comparisons and reports, never for writing. The parser's limits bound
+    /// alias expansion and depth; on top of that, what the source does not hold
+    /// is capped at [`JSON_EXPANSION_LIMIT`] in all (nodes reached through
+    /// aliases, bytes of collection keys written as text), so an alias bomb or
+    /// nested collection keys cost nothing; past the cap, an alias reads as null
+    /// and a collection key as `null`. The recursion bound is only a backstop
+    /// that a parsed document never reaches (a level and an alias per level).
     pub fn to_json(&self, doc: &Document<'a>) -> serde_json::Value {
-        self.to_json_bounded(doc, 2 * MAX_DEPTH_CEILING + 2)
+        let mut budget = JSON_EXPANSION_LIMIT;
+        self.to_json_bounded(doc, 2 * MAX_DEPTH_CEILING + 2, false, &mut budget)
     }
 
-    fn to_json_bounded(&self, doc: &Document<'a>, depth: usize) -> serde_json::Value {
+    /// `aliased`: reached through an alias, so each node spends one of `budget`.
+    fn to_json_bounded(
+        &self,
+        doc: &Document<'a>,
+        depth: usize,
+        aliased: bool,
+        budget: &mut usize,
+    ) -> serde_json::Value {
         use serde_json::Value;
         if depth == 0 {
             return Value::Null;
+        }
+        if aliased {
+            if *budget == 0 {
+                return Value::Null;
+            }
+            *budget -= 1;
         }
         match &self.kind {
             NodeKind::Scalar { value, style, .. } => {
@@ -588,7 +605,7 @@ impl<'a> Node<'a> {
             NodeKind::Seq { items, .. } => Value::Array(
                 items
                     .iter()
-                    .map(|i| i.to_json_bounded(doc, depth - 1))
+                    .map(|i| i.to_json_bounded(doc, depth - 1, aliased, budget))
                     .collect(),
             ),
             NodeKind::Map { entries, .. } => {
@@ -596,19 +613,35 @@ impl<'a> Node<'a> {
                 for (k, v) in entries {
                     let key = match &k.kind {
                         NodeKind::Scalar { value, .. } => value.to_string(),
-                        _ => k.to_json_bounded(doc, depth - 1).to_string(),
+                        _ => {
+                            // Each level of a key in a key escapes the inner text
+                            // again, doubling it: spend its length.
+                            let inner = k.to_json_bounded(doc, depth - 1, aliased, budget);
+                            let text = if *budget == 0 {
+                                "null".to_string()
+                            } else {
+                                inner.to_string()
+                            };
+                            *budget = budget.saturating_sub(text.len());
+                            text
+                        }
                     };
-                    m.insert(key, v.to_json_bounded(doc, depth - 1));
+                    m.insert(key, v.to_json_bounded(doc, depth - 1, aliased, budget));
                 }
                 Value::Object(m)
             }
             NodeKind::Alias(_) => match doc.resolve(self) {
                 n if std::ptr::eq(n, self) => Value::Null,
-                n => n.to_json_bounded(doc, depth - 1),
+                n => n.to_json_bounded(doc, depth - 1, true, budget),
             },
         }
     }
 }
+
+/// What `Node::to_json` may add to the source, in all: nodes reached through
+/// aliases plus bytes of collection keys written as text. Far more than any
+/// manifest's anchors need, far less than an alias bomb asks for.
+pub const JSON_EXPANSION_LIMIT: usize = 100_000;
 
 /// YAML 1.2 core schema resolution of a plain scalar.
 fn plain_to_json(v: &str) -> serde_json::Value {
