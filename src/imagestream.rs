@@ -4,7 +4,8 @@
 //!
 //! Knows nothing of workloads, field paths or byte spans of target files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::Serialize;
 
@@ -482,9 +483,30 @@ pub struct Snapshot {
 }
 
 /// All snapshots, by (namespace, name).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Index {
     streams: BTreeMap<(String, String), Snapshot>,
+    /// Resolutions made so far, by namespace, then ImageStreamTag name. A
+    /// resolution depends only on the snapshots (fixed once evaluation starts)
+    /// and those two names, so every trigger naming the same tag shares one;
+    /// `add` forgets them all.
+    memo: RwLock<HashMap<String, HashMap<String, Memo>>>,
+}
+
+/// One remembered resolution, with the internal registry host it was made with.
+#[derive(Debug, Clone)]
+struct Memo {
+    internal_registry: Option<String>,
+    result: Result<Arc<Resolved>, NotFound>,
+}
+
+impl Clone for Index {
+    fn clone(&self) -> Self {
+        Index {
+            streams: self.streams.clone(),
+            memo: RwLock::default(),
+        }
+    }
 }
 
 /// Why a name did not resolve.
@@ -515,6 +537,8 @@ pub struct Resolved {
     pub file: String,
     /// Rule-3 completions made on the way (for `snapshot-completed`).
     pub completions: Vec<String>,
+    /// Whether `reference` is pinned by digest (`repo@sha256:…`).
+    pub pinned_by_digest: bool,
 }
 
 impl Index {
@@ -526,6 +550,10 @@ impl Index {
         position: (usize, usize),
         diags: &mut Vec<Diagnostic>,
     ) {
+        self.memo
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         let key = (stream.namespace.clone(), stream.name.clone());
         match self.streams.get_mut(&key) {
             None => {
@@ -593,7 +621,40 @@ impl Index {
 
     /// Resolve an ImageStreamTag name (`stream:tag`) in `namespace`, as the trigger
     /// controller's tag retriever does, with semantics.md rule 3 completions.
+    /// Each (namespace, name) is resolved once per run and then shared.
     pub fn resolve(
+        &self,
+        namespace: &str,
+        istag: &str,
+        internal_registry: Option<&str>,
+    ) -> Result<Arc<Resolved>, NotFound> {
+        {
+            let memo = self.memo.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(m) = memo.get(namespace).and_then(|by_tag| by_tag.get(istag))
+                && m.internal_registry.as_deref() == internal_registry
+            {
+                return m.result.clone();
+            }
+        }
+        let result = self
+            .resolve_uncached(namespace, istag, internal_registry)
+            .map(Arc::new);
+        self.memo
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(namespace.to_string())
+            .or_default()
+            .insert(
+                istag.to_string(),
+                Memo {
+                    internal_registry: internal_registry.map(str::to_string),
+                    result: result.clone(),
+                },
+            );
+        result
+    }
+
+    fn resolve_uncached(
         &self,
         namespace: &str,
         istag: &str,
@@ -648,7 +709,9 @@ impl Index {
             None => event.docker_image_reference.clone(),
             Some(p) => stream.reference_for_event(p, event, &repository),
         };
+        let pinned_by_digest = ImageRef::parse(&reference).is_ok_and(|r| r.id_is_digest());
         Ok(Resolved {
+            pinned_by_digest,
             reference,
             tag: event_tag,
             event: event.clone(),
@@ -672,6 +735,73 @@ fn comparable(s: &ImageStream) -> (&Vec<SpecTag>, &str, &Vec<TagHistory>, bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn index_of(yaml: &str) -> Index {
+        let docs = crate::manifest::yaml::parse(yaml).unwrap();
+        let mut index = Index::default();
+        let mut diags = Vec::new();
+        for m in crate::manifest::objects(&docs, &crate::manifest::Inherited::default()) {
+            index.add(
+                ImageStream::from_manifest(&m),
+                "is.yaml",
+                (1, 1),
+                &mut diags,
+            );
+        }
+        assert!(diags.is_empty(), "{diags:?}");
+        index
+    }
+
+    const STREAM: &str = "kind: ImageStream
+apiVersion: image.openshift.io/v1
+metadata: {name: app, namespace: ns, resourceVersion: '1'}
+spec:
+  tags:
+  - name: '1'
+    referencePolicy: {type: Source}
+status:
+  dockerImageRepository: registry/ns/app
+  tags:
+  - tag: '1'
+    items:
+    - {dockerImageReference: 'quay.io/a/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', image: 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', created: '2024-01-01T00:00:00Z', generation: 1}
+";
+
+    #[test]
+    fn resolutions_are_shared_and_forgotten_when_a_stream_is_added() {
+        let mut index = index_of(STREAM);
+        let a = index.resolve("ns", "app:1", None).unwrap();
+        let b = index.resolve("ns", "app:1", None).unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "the second resolution is the remembered one"
+        );
+        assert!(a.pinned_by_digest);
+        assert_eq!(
+            index.resolve("ns", "app:2", None),
+            Err(NotFound::TagMissing)
+        );
+        // Another internal registry host is another question.
+        let c = index.resolve("ns", "app:1", Some("host:5000")).unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
+        // A stream added later (here: a newer one without status, which is
+        // ignored, then a different one) makes every answer be worked out again.
+        let other = STREAM.replace("name: app,", "name: web,");
+        let docs = crate::manifest::yaml::parse(&other).unwrap();
+        let mut diags = Vec::new();
+        for m in crate::manifest::objects(&docs, &crate::manifest::Inherited::default()) {
+            index.add(
+                ImageStream::from_manifest(&m),
+                "web.yaml",
+                (1, 1),
+                &mut diags,
+            );
+        }
+        let d = index.resolve("ns", "app:1", None).unwrap();
+        assert!(!Arc::ptr_eq(&a, &d));
+        assert_eq!(*a, *d);
+        assert!(index.resolve("ns", "web:1", None).is_ok());
+    }
 
     #[test]
     fn split_and_join() {

@@ -333,16 +333,22 @@ fn second_pass(
     if how == Evaluate::IfLookup && !lookup.any_in(source.text.as_bytes()) {
         return None;
     }
-    match yaml::parse_with_limits(&source.text, settings.read.parse) {
-        Ok(docs) => Some(evaluate_file(entry, &source, &docs, index, settings)),
-        Err(e) => Some((
-            FileResult {
-                diagnostics: vec![yaml_invalid(&source, &e)],
-                ..FileResult::default()
-            },
-            0,
-        )),
+    let (mut result, objects) = match yaml::parse_with_limits(&source.text, settings.read.parse) {
+        Ok(docs) => evaluate_file(entry, &source, &docs, index, settings),
+        Err(e) => {
+            return Some((
+                FileResult {
+                    diagnostics: vec![yaml_invalid(&source, &e)],
+                    ..FileResult::default()
+                },
+                0,
+            ));
+        }
+    };
+    if let Some(file) = &mut result.file {
+        file.old = source.text;
     }
+    Some((result, objects))
 }
 
 /// The pipeline after reading, on files already in memory: parse, index, evaluate,
@@ -387,7 +393,11 @@ pub fn build_from_sources(
             if entry.snapshot_only {
                 return None;
             }
-            Some(evaluate_file(entry, source, docs, &index, settings))
+            let (mut result, objects) = evaluate_file(entry, source, docs, &index, settings);
+            if let Some(file) = &mut result.file {
+                file.old = source.text.clone();
+            }
+            Some((result, objects))
         })
         .collect();
     let mut plan = Plan::default();
@@ -425,8 +435,7 @@ struct FileResult {
 /// Evaluate every object of one file (pure, given the index).
 fn evaluate_objects(
     source: &SourceFile,
-    docs: &[Document<'_>],
-    inherited: &manifest::Inherited,
+    objects: &[Manifest<'_, '_>],
     index: &Index,
     settings: &PlanSettings,
 ) -> eval::Evaluation {
@@ -436,19 +445,19 @@ fn evaluate_objects(
         settings: &settings.eval,
     };
     let mut all = eval::Evaluation::default();
-    for m in manifest::objects(docs, inherited) {
-        let mut evs = vec![eval::evaluate_annotation(&ctx, &m)];
+    for m in objects {
+        let mut evs = vec![eval::evaluate_annotation(&ctx, m)];
         let api = m.id.api_version.as_str();
         match m.id.kind.as_str() {
             "DeploymentConfig" if matches!(api, "apps.openshift.io/v1" | "v1") => {
                 evs.push(deploymentconfig::evaluate(
                     &ctx,
-                    &m,
+                    m,
                     settings.eval.include_manual,
                 ));
             }
             "BuildConfig" if matches!(api, "build.openshift.io/v1" | "v1") => {
-                evs.push(buildconfig::evaluate(&ctx, &m));
+                evs.push(buildconfig::evaluate(&ctx, m));
             }
             _ => {}
         }
@@ -457,7 +466,7 @@ fn evaluate_objects(
                 .iter()
                 .flat_map(|e| e.addressed.iter().copied())
                 .collect();
-            let lookup = lookup::evaluate(&ctx, &m, &addressed);
+            let lookup = lookup::evaluate(&ctx, m, &addressed);
             evs.push(lookup);
         }
         for ev in evs {
@@ -470,6 +479,8 @@ fn evaluate_objects(
     all
 }
 
+/// Evaluate and verify one parsed file. A changed file's `FilePlan::old` is left
+/// empty: the caller owns the text and moves (or copies) it in.
 fn evaluate_file(
     entry: &FileEntry,
     source: &SourceFile,
@@ -478,14 +489,15 @@ fn evaluate_file(
     settings: &PlanSettings,
 ) -> (FileResult, usize) {
     let inherited = discover::inherited(entry, settings.namespace.as_deref());
-    let objects = manifest::objects(docs, &inherited).len();
+    let manifests = manifest::objects(docs, &inherited);
+    let objects = manifests.len();
     let eval::Evaluation {
         mut changes,
         mut diagnostics,
         rows,
         builds,
         ..
-    } = evaluate_objects(source, docs, &inherited, index, settings);
+    } = evaluate_objects(source, &manifests, index, settings);
     let mut file = None;
     if !changes.is_empty() {
         match splice_and_verify(source, docs, &changes, &inherited, index, settings) {
@@ -493,7 +505,8 @@ fn evaluate_file(
                 file = Some(FilePlan {
                     display: source.display.clone(),
                     path: source.path.clone(),
-                    old: source.text.clone(),
+                    // The caller moves the text in (no copy of a file it owns).
+                    old: String::new(),
                     new,
                 });
             }
@@ -533,7 +546,8 @@ fn splice_and_verify(
 ) -> Result<String, String> {
     let edits: Vec<edit::Edit> = changes.iter().map(|c| c.edit.clone()).collect();
     let new = edit::apply(&source.text, &edits).map_err(|e| e.to_string())?;
-    let new_docs = yaml::parse_with_limits(&new, settings.read.parse)
+    let reparsed = SourceFile::new(source.display.clone(), source.path.clone(), new);
+    let new_docs = yaml::parse_with_limits(&reparsed.text, settings.read.parse)
         .map_err(|e| format!("the new text does not parse: {}", e.message))?;
     if new_docs.len() != docs.len() {
         return Err("the number of documents changed".into());
@@ -551,15 +565,17 @@ fn splice_and_verify(
     for (old, new_doc) in docs.iter().zip(&new_docs) {
         compare(&old.root, &new_doc.root, &expect, 0)?;
     }
-    let reparsed = SourceFile::new(source.display.clone(), source.path.clone(), new.clone());
-    let again = evaluate_objects(&reparsed, &new_docs, inherited, index, settings).changes;
+    let new_objects = manifest::objects(&new_docs, inherited);
+    let again = evaluate_objects(&reparsed, &new_objects, index, settings).changes;
     if let Some(c) = again.first() {
         return Err(format!(
             "not a fixed point: evaluating the result would still change `{}` to `{}`",
             c.old, c.new
         ));
     }
-    Ok(new)
+    drop(new_objects);
+    drop(new_docs);
+    Ok(reparsed.text)
 }
 
 #[derive(Default)]

@@ -11,6 +11,7 @@
 //! two on every YAML file in the repository and on generated documents.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use super::yaml::{Document, Node, NodeKind, Style};
 
@@ -20,7 +21,13 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
     if b.starts_with(b"\xEF\xBB\xBF") || !printable(b) {
         return None;
     }
-    let p = Fast { src, b, max_depth };
+    let p = Fast {
+        src,
+        b,
+        max_depth,
+        entries: RefCell::new(Vec::with_capacity(64)),
+        items: RefCell::new(Vec::with_capacity(32)),
+    };
     let mut docs = Vec::new();
     let mut next = p.next_line(0)?;
     while let Line::Content(mut ls, mut ind) = next {
@@ -87,6 +94,12 @@ struct Fast<'a> {
     src: &'a str,
     b: &'a [u8],
     max_depth: usize,
+    /// Entries of the mappings being read, innermost last: each mapping pushes
+    /// its entries here and moves them into an exactly sized `Vec` when it ends,
+    /// so no collection grows by reallocation.
+    entries: RefCell<Vec<(Node<'a>, Node<'a>)>>,
+    /// The same for the items of sequences.
+    items: RefCell<Vec<Node<'a>>>,
 }
 
 fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> Node<'a> {
@@ -208,7 +221,9 @@ impl<'a> Fast<'a> {
         if depth >= self.max_depth {
             return None;
         }
-        let mut entries: Vec<(Node<'a>, Node<'a>)> = Vec::new();
+        // This mapping's entries are `self.entries[base..]`; an early `None`
+        // abandons the whole parse, so what it leaves there does not matter.
+        let base = self.entries.borrow().len();
         // Keys seen, once the mapping is too large to compare every pair.
         let mut seen: Option<std::collections::HashSet<String>> = None;
         let mut at = p;
@@ -216,6 +231,8 @@ impl<'a> Fast<'a> {
             let ls = at - ind;
             let (key, colon) = self.key(at)?;
             if let Some(k) = key.as_str() {
+                let entries = self.entries.borrow();
+                let entries = &entries[base..];
                 let duplicate = match &mut seen {
                     Some(set) => !set.insert(k.to_string()),
                     None => entries.iter().any(|(ek, _)| ek.as_str() == Some(k)),
@@ -251,7 +268,7 @@ impl<'a> Fast<'a> {
             } else {
                 self.value(v, ls, ind as isize)?
             };
-            entries.push((key, value));
+            self.entries.borrow_mut().push((key, value));
             match next {
                 Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind == ind => {
                     at = nls + nind;
@@ -261,6 +278,7 @@ impl<'a> Fast<'a> {
                 }
                 _ => {
                     let end = self.end_of(next);
+                    let entries = self.entries.borrow_mut().drain(base..).collect();
                     let node = Node {
                         span: p..end,
                         anchor: 0,
@@ -289,14 +307,15 @@ impl<'a> Fast<'a> {
         if depth >= self.max_depth {
             return None;
         }
-        let mut items = Vec::new();
+        // This sequence's items are `self.items[base..]` (see `entries`).
+        let base = self.items.borrow().len();
         let mut ls = ls;
         let mut first_token = first_dash;
         loop {
             let dash = ls + ind;
             let v = self.skip_spaces(dash + 1);
             let on_next_lines = self.at_eol(v) || self.at_comment(v, dash + 1);
-            if items.is_empty() {
+            if self.items.borrow().len() == base {
                 first_token = if on_next_lines { self.eol(v) } else { v };
             }
             let (item, next) = if on_next_lines {
@@ -317,7 +336,7 @@ impl<'a> Fast<'a> {
             } else {
                 self.value(v, ls, ind as isize)?
             };
-            items.push(item);
+            self.items.borrow_mut().push(item);
             match next {
                 Line::Content(nls, nind)
                     if self.marker_at(nls).is_none() && nind == ind && self.is_dash(nls + nind) =>
@@ -332,6 +351,7 @@ impl<'a> Fast<'a> {
                     // first item's first token: on the dash's line, or, for
                     // an item on the next lines, where that line ends.
                     let start = if indentless { first_token } else { first_dash };
+                    let items = self.items.borrow_mut().drain(base..).collect();
                     let node = Node {
                         span: start..self.end_of(next),
                         anchor: 0,

@@ -145,7 +145,7 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluation {
                 &from.name,
                 ctx.settings.internal_registry.as_deref(),
             ) {
-                Ok(r) => (r.reference, true),
+                Ok(r) => (r.reference.clone(), true),
                 Err(_) => {
                     out.rows.push(row(None, State::Unresolved));
                     continue;

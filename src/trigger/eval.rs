@@ -5,9 +5,10 @@
 //! Input: one manifest, the snapshot index and settings. Output: changes (with
 //! their edits), diagnostics and listing rows. All or nothing per object.
 
+use std::sync::Arc;
+
 use crate::diag::{Code, Diagnostic};
 use crate::fieldpath::{self, FieldPath, Selector};
-use crate::image_ref::ImageRef;
 use crate::imagestream::{Index, NotFound, Resolved};
 use crate::manifest::kind::{self, KindInfo};
 use crate::manifest::yaml::Node;
@@ -97,7 +98,7 @@ struct Assignment<'d, 'a> {
     value: String,
     trigger: usize,
     from: FromRef,
-    resolved: Resolved,
+    resolved: Arc<Resolved>,
 }
 
 /// Evaluate the trigger annotation of `m`.
@@ -338,7 +339,13 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
                 format!("field path is not valid: {}", t.field_path),
             ));
             errored = true;
-            rows.push(row(i, None, source, Some(resolved.reference), State::Error));
+            rows.push(row(
+                i,
+                None,
+                source,
+                Some(resolved.reference.clone()),
+                State::Error,
+            ));
             continue;
         };
         let found = select(&target, &init, &regular);
@@ -353,7 +360,13 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
                 format!("no such container: {}", t.field_path),
             ));
             errored = true;
-            rows.push(row(i, None, source, Some(resolved.reference), State::Error));
+            rows.push(row(
+                i,
+                None,
+                source,
+                Some(resolved.reference.clone()),
+                State::Error,
+            ));
             continue;
         };
         let mut quirks: Vec<String> = target.quirks.iter().map(|q| q.to_string()).collect();
@@ -388,10 +401,7 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
                 ),
             ));
         }
-        let digest_ok = ImageRef::parse(&resolved.reference)
-            .map(|r| r.id_is_digest())
-            .unwrap_or(false);
-        if !digest_ok {
+        if !resolved.pinned_by_digest {
             out.diagnostics.push(ctx.diag(
                 Code::PinNotDigest,
                 ann_value.span.start,

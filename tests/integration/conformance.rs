@@ -804,7 +804,7 @@ fn check_resolutions(
     for (ns, name, want) in recorded {
         let got = index.resolve(ns, name, registry);
         let completed = got.as_ref().is_ok_and(|r| !r.completions.is_empty());
-        let got = got.ok().map(|r| r.reference);
+        let got = got.ok().map(|r| r.reference.clone());
         let what = format!("resolution of {ns}/{name}");
         if rule3 && want.is_none() {
             let oracle = oracle_resolve(streams, ns, name, registry);
@@ -1841,7 +1841,7 @@ fn run_tag_resolution_vector(f: &mut Failures, id: &str, v: &Value) {
                 f.add(id, p);
             }
             match index.resolve(ns, name, registry) {
-                Ok(r) => (Some(r.reference), !r.completions.is_empty()),
+                Ok(r) => (Some(r.reference.clone()), !r.completions.is_empty()),
                 Err(_) => (None, false),
             }
         };
