@@ -65,9 +65,18 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
 /// (which the fast path leaves to the full parser): no C0 or C1 control but
 /// the newline and NEL, no DEL, no U+FFFE or U+FFFF.
 fn printable(b: &[u8]) -> bool {
+    let plain = |c: u8| c == b'\n' || (0x20..0x7f).contains(&c);
     let mut i = 0;
     while i < b.len() {
-        match b[i] {
+        // Runs of printable ASCII, 16 bytes at a time (no early exit inside a
+        // block, so the check compiles to vector instructions).
+        while let Some(block) = b.get(i..i + 16)
+            && block.iter().fold(true, |all, &c| all & plain(c))
+        {
+            i += 16;
+        }
+        let Some(&c) = b.get(i) else { break };
+        match c {
             b'\n' | 0x20..=0x7e => i += 1,
             0x00..=0x1f | 0x7f => return false,
             // U+0080..U+009F, except U+0085 (NEL).
@@ -678,5 +687,40 @@ impl<'a> Fast<'a> {
         };
         let node = scalar(Cow::Owned(value), style, first + indent, self.end_of(next));
         Some((node, next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    /// The 16-byte blocks must not hide a character the slow path would refuse,
+    /// wherever it falls, nor split a multi-byte character.
+    #[test]
+    fn printable_at_every_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut s = "a".repeat(len);
+                for (bad, ok) in [
+                    ("\u{0}", false),
+                    ("\t", false),
+                    ("\r", false),
+                    ("\u{7f}", false),
+                    ("\u{80}", false),
+                    ("\u{9f}", false),
+                    ("\u{fffe}", false),
+                    ("\u{ffff}", false),
+                    ("\u{85}", true),
+                    ("\n", true),
+                    ("é", true),
+                    ("\u{fffd}", true),
+                    ("😀", true),
+                ] {
+                    s.replace_range(at..at + 1, bad);
+                    assert_eq!(printable(s.as_bytes()), ok, "{bad:?} at {at} of {len}");
+                    s = "a".repeat(len);
+                }
+            }
+        }
     }
 }
