@@ -180,14 +180,19 @@ pub fn stream(
         )
     };
 
-    // Pass 2: evaluate, a chunk at a time, in path order.
-    let mut plan = Plan::default();
-    let mut objects = 0;
-    for chunk in todo.chunks(CHUNK) {
-        let results: Vec<Option<(FileResult, usize)>> = chunk
+    // Pass 2: evaluate, a chunk at a time, in path order. While the sink
+    // handles one chunk (on this thread), the pool evaluates the next.
+    let evaluate = |chunk: &[(usize, Evaluate)]| -> Vec<Option<(FileResult, usize)>> {
+        chunk
             .par_iter()
             .map(|&(i, how)| second_pass(&entries[i], how, &lookup, &index, settings))
-            .collect();
+            .collect()
+    };
+    let mut plan = Plan::default();
+    let mut objects = 0;
+    let mut chunks = todo.chunks(CHUNK);
+    let mut pending = chunks.next().map(evaluate);
+    while let Some(results) = pending.take() {
         let mut part = Plan::default();
         for (r, n) in results.into_iter().flatten() {
             objects += n;
@@ -197,14 +202,22 @@ pub fn stream(
             part.builds.extend(r.builds);
             part.files.extend(r.file);
         }
-        sort_part(&mut part);
-        sink(&mut part)?;
+        let following = chunks.next();
+        let mut next = None;
+        rayon::in_place_scope(|scope| {
+            if let Some(chunk) = following {
+                scope.spawn(|_| next = Some(evaluate(chunk)));
+            }
+            sort_part(&mut part);
+            sink(&mut part)
+        })?;
         plan.summary.triggers += part.rows.len();
         plan.summary.changes += part.changes.len();
         plan.summary.files_changed += part.files.len();
         // What the sink left of files, changes and rows is dropped here.
         plan.builds.append(&mut part.builds);
         diagnostics.append(&mut part.diagnostics);
+        pending = next;
     }
     finish(&mut plan, diagnostics, scanned, objects);
     Ok(plan)
