@@ -199,8 +199,8 @@ impl<'a> Fast<'a> {
         if self.is_dash(p) {
             return self.seq(ls, ind, depth, false);
         }
-        if self.key(p).is_some() {
-            return self.map(p, ind, depth);
+        if let Some(first) = self.key(p) {
+            return self.map(p, ind, depth, first);
         }
         // A scalar on a line of its own.
         let (node, end) = self.inline_scalar(p)?;
@@ -226,19 +226,30 @@ impl<'a> Fast<'a> {
     }
 
     /// A block mapping whose first key is at `p`, indented `ind`.
-    fn map(&self, p: usize, ind: usize, depth: usize) -> Option<(Node<'a>, Line)> {
+    /// `first` is the first key, already read by the caller (`key(p)`).
+    fn map(
+        &self,
+        p: usize,
+        ind: usize,
+        depth: usize,
+        first: (Node<'a>, usize),
+    ) -> Option<(Node<'a>, Line)> {
         if depth >= self.max_depth {
             return None;
         }
         // This mapping's entries are `self.entries[base..]`; an early `None`
         // abandons the whole parse, so what it leaves there does not matter.
         let base = self.entries.borrow().len();
+        let mut first = Some(first);
         // Keys seen, once the mapping is too large to compare every pair.
         let mut seen: Option<std::collections::HashSet<String>> = None;
         let mut at = p;
         loop {
             let ls = at - ind;
-            let (key, colon) = self.key(at)?;
+            let (key, colon) = match first.take() {
+                Some(k) => k,
+                None => self.key(at)?,
+            };
             if let Some(k) = key.as_str() {
                 let entries = self.entries.borrow();
                 let entries = &entries[base..];
@@ -339,9 +350,9 @@ impl<'a> Fast<'a> {
                 }
             } else if self.is_dash(v) {
                 return None;
-            } else if self.key(v).is_some() {
+            } else if let Some(first) = self.key(v) {
                 // A mapping that starts on the dash's line.
-                self.map(v, v - ls, depth + 1)?
+                self.map(v, v - ls, depth + 1, first)?
             } else {
                 self.value(v, ls, ind as isize)?
             };

@@ -47,9 +47,16 @@ impl Printer {
         }
     }
 
-    /// Write text to stdout.
+    /// Write text to stdout. Without colour, escape sequences are stripped;
+    /// text that holds nothing but printable ASCII, newlines and tabs has none,
+    /// so it skips the stripping (which reads every byte through a state
+    /// machine) and goes to the same stdout directly.
     pub fn print(&mut self, s: &str) -> io::Result<()> {
-        self.out.write_all(s.as_bytes())
+        if !self.color && plain_text(s.as_bytes()) {
+            io::stdout().write_all(s.as_bytes())
+        } else {
+            self.out.write_all(s.as_bytes())
+        }
     }
 
     /// Write text to stderr.
@@ -61,5 +68,33 @@ impl Printer {
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()?;
         self.err.flush()
+    }
+}
+
+/// Whether `b` is printable ASCII, newlines and tabs only: nothing a terminal
+/// reads as a control sequence.
+fn plain_text(b: &[u8]) -> bool {
+    b.iter().fold(true, |all, &c| {
+        all & ((0x20..0x7f).contains(&c) || c == b'\n' || c == b'\t')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_text;
+
+    #[test]
+    fn only_plain_ascii_skips_the_stripping() {
+        assert!(plain_text(b"a.yaml:3:7: stale\tx\n"));
+        for odd in [
+            "\u{1b}[31m",
+            "\r",
+            "\u{7}",
+            "\u{7f}",
+            "\u{9b}31m",
+            "caf\u{e9}",
+        ] {
+            assert!(!plain_text(format!("ok {odd} ok").as_bytes()), "{odd:?}");
+        }
     }
 }
