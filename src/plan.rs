@@ -9,7 +9,6 @@
 //! edits are kept only if they verify: the new text re-parses, nothing but the
 //! intended scalars changed, and evaluating it again changes nothing.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -565,16 +564,19 @@ fn splice_and_verify(
     if new_docs.len() != docs.len() {
         return Err("the number of documents changed".into());
     }
-    let mut expect = Expectations::default();
+    let mut replaced = Vec::new();
+    let mut inserted = Vec::new();
     for c in changes {
         if let Some(key) = c.inserted_key {
-            expect
-                .inserted
-                .insert(c.anchor_offset, (key, c.new.as_str()));
+            inserted.push((c.anchor_offset, (key, c.new.as_str())));
         } else {
-            expect.replaced.insert(c.anchor_offset, c.new.as_str());
+            replaced.push((c.anchor_offset, c.new.as_str()));
         }
     }
+    let expect = Expectations {
+        replaced: ByOffset::new(replaced),
+        inserted: ByOffset::new(inserted),
+    };
     for (old, new_doc) in docs.iter().zip(&new_docs) {
         compare(&old.root, &new_doc.root, &expect, 0)?;
     }
@@ -591,12 +593,35 @@ fn splice_and_verify(
     Ok(reparsed.text)
 }
 
-#[derive(Default)]
 struct Expectations<'e> {
     /// Old scalar offset → the value it must now hold.
-    replaced: HashMap<usize, &'e str>,
+    replaced: ByOffset<&'e str>,
     /// Old mapping offset → the key and value inserted into it.
-    inserted: HashMap<usize, (&'e str, &'e str)>,
+    inserted: ByOffset<(&'e str, &'e str)>,
+}
+
+/// Byte offset → value, sorted for binary search (looked up for every node of
+/// the tree, so cheaper than hashing); the last value given for an offset wins.
+struct ByOffset<V>(Vec<(usize, V)>);
+
+impl<V> ByOffset<V> {
+    fn new(mut entries: Vec<(usize, V)>) -> Self {
+        // Reversed, then sorted stably: the last given comes first in its run,
+        // and `dedup_by_key` keeps the first.
+        entries.reverse();
+        entries.sort_by_key(|e| e.0);
+        entries.dedup_by_key(|e| e.0);
+        ByOffset(entries)
+    }
+
+    fn get(&self, at: &usize) -> Option<&V> {
+        let i = self.0.binary_search_by_key(at, |e| e.0).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    fn contains_key(&self, at: &usize) -> bool {
+        self.get(at).is_some()
+    }
 }
 
 /// Compare an old tree with a new one: identical except for the expected scalars.
@@ -667,5 +692,21 @@ fn compare(
             Ok(())
         }
         _ => Err("a node changed kind".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByOffset;
+
+    #[test]
+    fn by_offset_finds_every_offset_and_the_last_value_wins() {
+        let m = ByOffset::new(vec![(30, "a"), (10, "b"), (20, "c"), (10, "d"), (30, "e")]);
+        assert_eq!(m.get(&10), Some(&"d"));
+        assert_eq!(m.get(&20), Some(&"c"));
+        assert_eq!(m.get(&30), Some(&"e"));
+        assert!(!m.contains_key(&15));
+        assert!(!m.contains_key(&0));
+        assert!(ByOffset::<&str>::new(Vec::new()).get(&0).is_none());
     }
 }
