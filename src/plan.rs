@@ -150,9 +150,9 @@ pub fn stream(
     let mut diagnostics = found.diagnostics;
 
     // Pass 1: read everything once, index the snapshots.
-    let first: Vec<FirstPass> = entries
-        .par_iter()
-        .map(|e| first_pass(e, settings))
+    let first: Vec<FirstPass> = (0..entries.len())
+        .into_par_iter()
+        .map(|i| first_pass(&entries.get(i), settings))
         .collect();
     let mut index = Index::default();
     let mut scanned = 0;
@@ -163,7 +163,7 @@ pub fn stream(
             scanned += 1;
         }
         for (stream, pos) in f.streams {
-            index.add(stream, &entries[i].display, pos, &mut diagnostics);
+            index.add(stream, &entries.display(i), pos, &mut diagnostics);
         }
         if f.evaluate != Evaluate::No {
             todo.push((i, f.evaluate));
@@ -186,7 +186,7 @@ pub fn stream(
     for chunk in todo.chunks(CHUNK) {
         let results: Vec<Option<(FileResult, usize)>> = chunk
             .par_iter()
-            .map(|&(i, how)| second_pass(&entries[i], how, &lookup, &index, settings))
+            .map(|&(i, how)| second_pass(&entries.get(i), how, &lookup, &index, settings))
             .collect();
         let mut part = Plan::default();
         for (r, n) in results.into_iter().flatten() {
