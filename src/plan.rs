@@ -111,6 +111,10 @@ impl Plan {
 /// to the sink, so this bounds memory, not the order of anything.
 const CHUNK: usize = 256;
 
+/// Files read together by the first pass, whose results are folded into the
+/// index before the next ones are read (they hold little: the streams found).
+const FIRST_CHUNK: usize = 4 * CHUNK;
+
 /// Run the pipeline over the tree the settings describe and keep everything.
 pub fn build(settings: &PlanSettings) -> anyhow::Result<Plan> {
     let mut files = Vec::new();
@@ -149,24 +153,28 @@ pub fn stream(
     let entries = found.files;
     let mut diagnostics = found.diagnostics;
 
-    // Pass 1: read everything once, index the snapshots.
-    let first: Vec<FirstPass> = (0..entries.len())
-        .into_par_iter()
-        .map(|i| first_pass(&entries.get(i), settings))
-        .collect();
+    // Pass 1: read everything once, index the snapshots, a chunk at a time.
     let mut index = Index::default();
     let mut scanned = 0;
-    let mut todo = Vec::new();
-    for (i, f) in first.into_iter().enumerate() {
-        diagnostics.extend(f.diagnostics);
-        if f.read {
-            scanned += 1;
-        }
-        for (stream, pos) in f.streams {
-            index.add(stream, &entries.display(i), pos, &mut diagnostics);
-        }
-        if f.evaluate != Evaluate::No {
-            todo.push((i, f.evaluate));
+    // Whether (and why) each entry goes to the second pass, by entry index.
+    let mut todo: Vec<Evaluate> = Vec::with_capacity(entries.len());
+    for start in (0..entries.len()).step_by(FIRST_CHUNK) {
+        let first: Vec<FirstPass> = (start..entries.len().min(start + FIRST_CHUNK))
+            .into_par_iter()
+            .map(|i| first_pass(&entries.get(i), settings))
+            .collect();
+        for (i, f) in (start..).zip(first) {
+            diagnostics.extend(f.diagnostics);
+            if f.read {
+                scanned += 1;
+            }
+            if !f.streams.is_empty() {
+                let display = entries.display(i);
+                for (stream, pos) in f.streams {
+                    index.add(stream, &display, pos, &mut diagnostics);
+                }
+            }
+            todo.push(f.evaluate);
         }
     }
     let lookup = if settings.eval.no_local_lookup {
@@ -183,7 +191,17 @@ pub fn stream(
     // Pass 2: evaluate, a chunk at a time, in path order.
     let mut plan = Plan::default();
     let mut objects = 0;
-    for chunk in todo.chunks(CHUNK) {
+    let mut todo = todo
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, how)| how != Evaluate::No);
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        chunk.clear();
+        chunk.extend(todo.by_ref().take(CHUNK));
+        if chunk.is_empty() {
+            break;
+        }
         let results: Vec<Option<(FileResult, usize)>> = chunk
             .par_iter()
             .map(|&(i, how)| second_pass(&entries.get(i), how, &lookup, &index, settings))
