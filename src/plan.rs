@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::discover::{self, DiscoverOptions, FileEntry, ReadLimits};
 use crate::edit;
+use crate::findings::{Collector, Findings};
 use crate::imagestream::{ImageStream, Index};
 use crate::manifest::yaml::{self, Document, Node, NodeKind};
 use crate::manifest::{self, Manifest};
@@ -120,13 +121,14 @@ pub fn build(settings: &PlanSettings) -> anyhow::Result<Plan> {
     let mut files = Vec::new();
     let mut changes = Vec::new();
     let mut rows = Vec::new();
-    let mut plan = stream(settings, |chunk| {
+    let (mut plan, findings) = stream(settings, |chunk| {
         files.append(&mut chunk.files);
         changes.append(&mut chunk.changes);
         rows.append(&mut chunk.rows);
         Ok(())
     })?;
     plan.keep(files, changes, rows);
+    plan.diagnostics = findings.into_vec()?;
     Ok(plan)
 }
 
@@ -143,12 +145,13 @@ pub fn build(settings: &PlanSettings) -> anyhow::Result<Plan> {
 /// The sink sees each chunk's `files`, `changes`, `rows`, `builds` and
 /// `diagnostics`, sorted; it may take them or change them (`apply` drops the
 /// changes of a file it could not write and adds a diagnostic). The summary counts
-/// what the sink leaves; then the chunk's files, changes and rows are dropped. The
-/// returned plan holds every diagnostic (sorted) and build, and the summary.
+/// what the sink leaves; then the chunk's files, changes and rows are dropped, and
+/// its diagnostics spooled. The returned plan holds every build and the summary
+/// (its `diagnostics` are empty); the findings hold every diagnostic, sorted.
 pub fn stream(
     settings: &PlanSettings,
     mut sink: impl FnMut(&mut Plan) -> anyhow::Result<()>,
-) -> anyhow::Result<Plan> {
+) -> anyhow::Result<(Plan, Findings)> {
     let found = discover::discover(&settings.discover)?;
     let entries = found.files;
     let mut diagnostics = found.diagnostics;
@@ -189,6 +192,7 @@ pub fn stream(
     };
 
     // Pass 2: evaluate, a chunk at a time, in path order.
+    let mut findings = Collector::new(diagnostics);
     let mut plan = Plan::default();
     let mut objects = 0;
     let mut todo = todo
@@ -222,10 +226,17 @@ pub fn stream(
         plan.summary.files_changed += part.files.len();
         // What the sink left of files, changes and rows is dropped here.
         plan.builds.append(&mut part.builds);
-        diagnostics.append(&mut part.diagnostics);
+        findings.chunk(std::mem::take(&mut part.diagnostics))?;
     }
-    finish(&mut plan, diagnostics, scanned, objects);
-    Ok(plan)
+    let findings = findings.finish()?;
+    count(
+        &mut plan,
+        scanned,
+        objects,
+        findings.errors(),
+        findings.warnings(),
+    );
+    Ok((plan, findings))
 }
 
 /// Sort one chunk's results (the chunks come in path order).
@@ -243,18 +254,25 @@ fn sort_part(plan: &mut Plan) {
 fn finish(plan: &mut Plan, mut diagnostics: Vec<Diagnostic>, scanned: usize, objects: usize) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
-    plan.summary.files_scanned = scanned;
-    plan.summary.objects = objects;
-    plan.summary.builds = plan.builds.len();
-    plan.summary.errors = diagnostics
+    let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    plan.summary.warnings = diagnostics
+    let warnings = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
+    count(plan, scanned, objects, errors, warnings);
     plan.diagnostics = diagnostics;
+}
+
+/// Fill in the summary's counts (the sink's are counted as it goes).
+fn count(plan: &mut Plan, scanned: usize, objects: usize, errors: usize, warnings: usize) {
+    plan.summary.files_scanned = scanned;
+    plan.summary.objects = objects;
+    plan.summary.builds = plan.builds.len();
+    plan.summary.errors = errors;
+    plan.summary.warnings = warnings;
 }
 
 /// Whether (and why) a file goes to the second pass.

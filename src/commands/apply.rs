@@ -3,7 +3,7 @@
 //! and is written only if it still holds the bytes the plan was made from.
 
 use crate::ExitStatus;
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::plan::{self, Plan};
 use crate::report::{Format, Printer, human, json, sarif};
 use crate::settings::Settings;
@@ -17,7 +17,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut files = Vec::new();
     let mut changes = Vec::new();
     let mut rows = Vec::new();
-    let mut plan = plan::stream(&settings.plan, |part| {
+    let (mut plan, mut findings) = plan::stream(&settings.plan, |part| {
         written += write_part(part);
         if keep {
             files.append(&mut part.files);
@@ -28,6 +28,8 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     })?;
     if keep {
         plan.keep(files, changes, rows);
+        plan.diagnostics = findings.into_vec()?;
+        findings = crate::findings::Findings::in_order(Vec::new());
     }
     let mut p = Printer::new(settings.color);
     let color = p.err.current_choice() != anstream::ColorChoice::Never;
@@ -36,7 +38,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
         Format::Github => super::github_output(&mut p, &plan, "notice", "apply")?,
         Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
         Format::Text | Format::Diff => {
-            p.eprint(&human::diagnostics(&plan.diagnostics, color))?;
+            human::findings(&mut findings, color, |_| false, &mut p.err)?;
             p.eprint(&human::summary(
                 &plan,
                 &format!("rewritten ({written} written)"),
@@ -44,11 +46,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
         }
     }
     p.flush()?;
-    let errors = plan
-        .diagnostics
-        .iter()
-        .any(|d| d.severity == Severity::Error);
-    Ok(if errors {
+    Ok(if plan.has_errors() {
         ExitStatus::Findings
     } else {
         ExitStatus::Success

@@ -1,6 +1,8 @@
 //! `streampin check`: what is out of date; exit 1 if anything would change.
 
 use crate::ExitStatus;
+use crate::diag::Code;
+use crate::findings::Findings;
 use crate::plan;
 use crate::report::{Format, Printer, diff, human, json, sarif};
 use crate::settings::Settings;
@@ -10,7 +12,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(settings.color);
     let color = p.color;
     // Text and diff stream a chunk of files at a time; the documents are built whole.
-    let plan = match settings.format {
+    let (plan, mut findings) = match settings.format {
         Format::Text => plan::stream(&settings.plan, |part| {
             let out: String = part
                 .changes
@@ -24,7 +26,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
             p.print(&diff::render_all(&part.files, color))?;
             Ok(())
         })?,
-        _ => plan::build(&settings.plan)?,
+        _ => (plan::build(&settings.plan)?, Findings::in_order(Vec::new())),
     };
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
@@ -32,17 +34,12 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
         Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Error))?,
         Format::Diff => {}
         Format::Text => {
-            let mut out: String = plan.builds.iter().map(|b| human::build(b, color)).collect();
-            // Builds have their own lines above.
-            let findings: Vec<_> = plan
-                .diagnostics
-                .iter()
-                .filter(|d| d.code != crate::diag::Code::BuildTriggered)
-                .cloned()
-                .collect();
-            out.push_str(&human::diagnostics(&findings, color));
-            out.push_str(&human::summary(&plan, "out of date"));
+            let out: String = plan.builds.iter().map(|b| human::build(b, color)).collect();
             p.print(&out)?;
+            // Builds have their own lines above.
+            let build = |d: &crate::diag::Diagnostic| d.code == Code::BuildTriggered;
+            human::findings(&mut findings, color, build, &mut p.out)?;
+            p.print(&human::summary(&plan, "out of date"))?;
         }
     }
     p.flush()?;

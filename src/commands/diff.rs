@@ -1,6 +1,7 @@
 //! `streampin diff`: the unified diff of what `apply` would write.
 
 use crate::ExitStatus;
+use crate::findings::Findings;
 use crate::plan;
 use crate::report::{Format, Printer, diff, human, json, sarif};
 use crate::settings::Settings;
@@ -10,12 +11,12 @@ pub fn run(settings: &Settings, exit_code: bool) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(settings.color);
     let color = p.color;
     // The diff streams a chunk of files at a time; the documents are built whole.
-    let plan = match settings.format {
+    let (plan, mut findings) = match settings.format {
         Format::Diff | Format::Text => plan::stream(&settings.plan, |part| {
             p.print(&diff::render_all(&part.files, color))?;
             Ok(())
         })?,
-        _ => plan::build(&settings.plan)?,
+        _ => (plan::build(&settings.plan)?, Findings::in_order(Vec::new())),
     };
     match settings.format {
         Format::Json => p.print(&json::report(&plan))?,
@@ -23,7 +24,7 @@ pub fn run(settings: &Settings, exit_code: bool) -> anyhow::Result<ExitStatus> {
         Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
         Format::Diff | Format::Text => {
             let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;
-            p.eprint(&human::diagnostics(&plan.diagnostics, ecolor))?;
+            human::findings(&mut findings, ecolor, |_| false, &mut p.err)?;
         }
     }
     p.flush()?;

@@ -1,9 +1,12 @@
 //! Human-readable text: diagnostics (`path:line:col: severity[code] …`), the
 //! `check` listing of stale images, and the `triggers` table.
 
+use std::io::{self, Write};
+
 use anstyle::{AnsiColor, Style};
 
 use crate::diag::{Diagnostic, Severity};
+use crate::findings::Findings;
 use crate::plan::Plan;
 use crate::trigger::{Build, Change, TriggerRow};
 
@@ -40,6 +43,28 @@ pub fn diagnostic(d: &Diagnostic, color: bool) -> String {
 /// All diagnostics.
 pub fn diagnostics(ds: &[Diagnostic], color: bool) -> String {
     ds.iter().map(|d| diagnostic(d, color)).collect()
+}
+
+/// Every finding but those `skip` says, a line each, written as it is read.
+pub fn findings(
+    findings: &mut Findings,
+    color: bool,
+    skip: impl Fn(&Diagnostic) -> bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut text = String::new();
+    for d in findings.iter()? {
+        let d = d?;
+        if skip(&d) {
+            continue;
+        }
+        text.push_str(&diagnostic(&d, color));
+        if text.len() >= 1 << 16 {
+            out.write_all(text.as_bytes())?;
+            text.clear();
+        }
+    }
+    out.write_all(text.as_bytes())
 }
 
 /// One stale image, as `check` prints it.
