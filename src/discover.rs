@@ -53,11 +53,12 @@ pub struct Discovery {
 ///
 /// A file is a directory (an index into a table of the directories files are
 /// in, each with its display prefix, walked path, real path and kustomization
-/// once) and a name in one string of names. A file whose display, walked or
-/// real path is not its directory's joined with its name (a file link to a
-/// differently named file, a name that is not UTF-8) has a directory entry of
-/// its own holding its whole paths, and no name. `get` spells an entry out as a
-/// `FileEntry`.
+/// once) and a name in one string of names, in list order, without its
+/// extension when that is `.yaml`, `.yml` or `.json` (the slot says which). A
+/// file whose display, walked or real path is not its directory's joined with
+/// its name (a file link to a differently named file, a name that is not
+/// UTF-8) has a directory entry of its own holding its whole paths, and no
+/// name. `get` spells an entry out as a `FileEntry`.
 #[derive(Debug, Default)]
 pub struct FileList {
     files: Vec<Slot>,
@@ -66,21 +67,25 @@ pub struct FileList {
     kustomizations: Vec<(String, String)>,
 }
 
-/// One file of a `FileList`.
+/// One file of a `FileList`: 8 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// Index into `FileList::dirs`.
-    dir: u32,
-    /// Start of the name in `FileList::names`.
+    /// The index into `FileList::dirs` (`DIR`), the extension (`EXT`) and the
+    /// flags (`VIA_LINK`, `SNAPSHOT_ONLY`).
+    bits: u32,
+    /// Start of the name in `FileList::names`; it ends where the next starts.
     name: u32,
-    /// Length of the name (0: the directory entry holds the whole paths).
-    len: u16,
-    /// `VIA_LINK` and `SNAPSHOT_ONLY`.
-    flags: u8,
 }
 
-const VIA_LINK: u8 = 1;
-const SNAPSHOT_ONLY: u8 = 2;
+/// The bits of `Slot::bits` that hold the directory.
+const DIR: u32 = (1 << 28) - 1;
+/// Where `Slot::bits` holds the extension: 0 for none, or 1 + an index into
+/// `CODED`.
+const EXT: u32 = 28;
+const VIA_LINK: u32 = 1 << 30;
+const SNAPSHOT_ONLY: u32 = 1 << 31;
+/// The extensions a slot holds rather than the string of names.
+const CODED: [&str; 3] = [".yaml", ".yml", ".json"];
 
 /// Where files are: what a file's display, walked and real paths start with.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -108,19 +113,19 @@ impl FileList {
 
     /// File `i`, spelled out.
     pub fn get(&self, i: usize) -> FileEntry {
-        let slot = self.files[i];
-        let dir = &self.dirs[slot.dir as usize];
-        let name = self.name(slot);
-        let join = |base: &OsString| match name {
+        let bits = self.files[i].bits;
+        let dir = &self.dirs[(bits & DIR) as usize];
+        let name = self.name(i);
+        let join = |base: &OsString| match name.as_str() {
             "" => PathBuf::from(base),
-            _ => Path::new(base).join(name),
+            name => Path::new(base).join(name),
         };
         FileEntry {
-            display: self.display(i),
+            display: [dir.display.as_str(), &name].concat(),
             path: join(&dir.path),
             real: join(&dir.real),
-            via_link: slot.flags & VIA_LINK != 0,
-            snapshot_only: slot.flags & SNAPSHOT_ONLY != 0,
+            via_link: bits & VIA_LINK != 0,
+            snapshot_only: bits & SNAPSHOT_ONLY != 0,
             kustomization: dir
                 .kustomization
                 .map(|k| self.kustomizations[k as usize].clone()),
@@ -129,17 +134,13 @@ impl FileList {
 
     /// The display path of file `i`.
     pub fn display(&self, i: usize) -> String {
-        let slot = self.files[i];
-        [
-            self.dirs[slot.dir as usize].display.as_str(),
-            self.name(slot),
-        ]
-        .concat()
+        let dir = &self.dirs[(self.files[i].bits & DIR) as usize];
+        [dir.display.as_str(), &self.name(i)].concat()
     }
 
     /// Whether file `i` is read only for ImageStream snapshots.
     pub fn snapshot_only(&self, i: usize) -> bool {
-        self.files[i].flags & SNAPSHOT_ONLY != 0
+        self.files[i].bits & SNAPSHOT_ONLY != 0
     }
 
     /// Every file, spelled out, in order.
@@ -147,39 +148,33 @@ impl FileList {
         (0..self.len()).map(|i| self.get(i))
     }
 
-    fn name(&self, slot: Slot) -> &str {
-        let start = slot.name as usize;
-        &self.names[start..start + usize::from(slot.len)]
+    /// The name of file `i` (empty when its directory entry holds its paths).
+    fn name(&self, i: usize) -> String {
+        let start = self.files[i].name as usize;
+        let end = self
+            .files
+            .get(i + 1)
+            .map_or(self.names.len(), |next| next.name as usize);
+        let ext = match (self.files[i].bits >> EXT) & 3 {
+            0 => "",
+            n => CODED[n as usize - 1],
+        };
+        [&self.names[start..end], ext].concat()
     }
+}
 
-    /// The display path of a slot as two parts, without building it.
-    fn display_parts(&self, slot: Slot) -> [&[u8]; 2] {
-        [
-            self.dirs[slot.dir as usize].display.as_bytes(),
-            self.name(slot).as_bytes(),
-        ]
-    }
-
-    /// Order two slots by display path.
-    fn cmp_display(&self, a: Slot, b: Slot) -> Ordering {
-        if a.dir == b.dir {
-            return self.name(a).cmp(self.name(b));
-        }
-        cmp_concat(self.display_parts(a), self.display_parts(b))
-    }
-
-    /// Order two slots by real path, as `Path` orders them (by component).
-    fn cmp_real(&self, a: Slot, b: Slot) -> Ordering {
-        let (na, nb) = (self.name(a), self.name(b));
-        if a.dir == b.dir && !na.is_empty() && !nb.is_empty() {
-            return na.cmp(nb);
-        }
-        let real = |slot: Slot| Path::new(&self.dirs[slot.dir as usize].real).components();
-        // An empty name has no components.
-        real(a)
-            .chain(Path::new(na).components())
-            .cmp(real(b).chain(Path::new(nb).components()))
-    }
+/// A name less its extension when a slot can hold that (not the whole name),
+/// and what the slot holds: 0 for none, or 1 + an index into `CODED`.
+fn split(name: &str) -> (&str, u32) {
+    CODED
+        .iter()
+        .zip(1..)
+        .find_map(|(ext, n)| {
+            name.strip_suffix(ext)
+                .filter(|stem| !stem.is_empty())
+                .map(|stem| (stem, n))
+        })
+        .unwrap_or((name, 0))
 }
 
 /// Compare two byte strings given each as two parts, as if joined.
@@ -250,18 +245,34 @@ pub fn discover(opts: &DiscoverOptions) -> anyhow::Result<Discovery> {
             )?;
         }
     }
-    out.files = files.finish(kust.found);
+    out.files = files.finish(kust.found)?;
     Ok(out)
 }
 
 /// Builds a `FileList` as the walk finds files.
 #[derive(Default)]
 struct ListBuilder {
-    list: FileList,
-    /// Each directory's index in `list.dirs`.
+    found: Vec<Found>,
+    dirs: Vec<Dir>,
+    /// The names, in the order found.
+    names: String,
+    /// Each directory's index in `dirs`.
     dir_ids: HashMap<Dir, u32>,
     /// The directory of the last file pushed (most often the next one's too).
     last: Option<u32>,
+}
+
+/// A file as the walk found it.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    /// Index into `ListBuilder::dirs`.
+    dir: u32,
+    /// Start of the name in `ListBuilder::names`.
+    name: u32,
+    /// Length of the name (0: the directory entry holds the whole paths).
+    len: u16,
+    via_link: bool,
+    snapshot_only: bool,
 }
 
 impl ListBuilder {
@@ -290,20 +301,14 @@ impl ListBuilder {
         let (name, display, path, real) =
             split.unwrap_or(("", display, path.as_os_str(), real.as_os_str()));
         let dir = self.dir(display, path, real, kustomization)?;
-        let start = u32::try_from(self.list.names.len()).context("too many files")?;
-        self.list.names.push_str(name);
-        let mut flags = 0;
-        if via_link {
-            flags |= VIA_LINK;
-        }
-        if snapshot_only {
-            flags |= SNAPSHOT_ONLY;
-        }
-        self.list.files.push(Slot {
+        let start = u32::try_from(self.names.len()).context("too many files")?;
+        self.names.push_str(name);
+        self.found.push(Found {
             dir,
             name: start,
             len: u16::try_from(name.len()).context("a file name too long")?,
-            flags,
+            via_link,
+            snapshot_only,
         });
         Ok(())
     }
@@ -317,7 +322,7 @@ impl ListBuilder {
         kustomization: Option<u32>,
     ) -> anyhow::Result<u32> {
         if let Some(last) = self.last {
-            let d = &self.list.dirs[last as usize];
+            let d = &self.dirs[last as usize];
             if d.display == display
                 && d.path.as_os_str() == path
                 && d.real.as_os_str() == real
@@ -335,8 +340,11 @@ impl ListBuilder {
         let id = match self.dir_ids.get(&dir) {
             Some(&id) => id,
             None => {
-                let id = u32::try_from(self.list.dirs.len()).context("too many directories")?;
-                self.list.dirs.push(dir.clone());
+                let id = u32::try_from(self.dirs.len())
+                    .ok()
+                    .filter(|id| id & !DIR == 0)
+                    .context("too many directories")?;
+                self.dirs.push(dir.clone());
                 self.dir_ids.insert(dir, id);
                 id
             }
@@ -345,27 +353,79 @@ impl ListBuilder {
         Ok(id)
     }
 
+    fn name(&self, f: Found) -> &str {
+        let start = f.name as usize;
+        &self.names[start..start + usize::from(f.len)]
+    }
+
+    /// Order two files by display path, without building it.
+    fn cmp_display(&self, a: Found, b: Found) -> Ordering {
+        if a.dir == b.dir {
+            return self.name(a).cmp(self.name(b));
+        }
+        let parts = |f: Found| {
+            [
+                self.dirs[f.dir as usize].display.as_bytes(),
+                self.name(f).as_bytes(),
+            ]
+        };
+        cmp_concat(parts(a), parts(b))
+    }
+
+    /// Order two files by real path, as `Path` orders them (by component).
+    fn cmp_real(&self, a: Found, b: Found) -> Ordering {
+        let (na, nb) = (self.name(a), self.name(b));
+        if a.dir == b.dir && !na.is_empty() && !nb.is_empty() {
+            return na.cmp(nb);
+        }
+        let real = |f: Found| Path::new(&self.dirs[f.dir as usize].real).components();
+        // An empty name has no components.
+        real(a)
+            .chain(Path::new(na).components())
+            .cmp(real(b).chain(Path::new(nb).components()))
+    }
+
     /// Sort by display path, once each.
-    fn finish(self, kustomizations: Vec<(String, String)>) -> FileList {
-        let mut list = self.list;
-        list.kustomizations = kustomizations;
-        let mut files = std::mem::take(&mut list.files);
+    fn finish(mut self, kustomizations: Vec<(String, String)>) -> anyhow::Result<FileList> {
+        let mut found = std::mem::take(&mut self.found);
         // A file reached twice (two roots, or links) is one file: keep one entry,
         // preferring a scanned one over a snapshot-only one, and a path that is not a
         // link over one that is.
-        let rank = |s: &Slot| (s.flags & SNAPSHOT_ONLY != 0, s.flags & VIA_LINK != 0);
-        files.sort_by(|a, b| {
-            list.cmp_real(*a, *b)
+        let rank = |f: &Found| (f.snapshot_only, f.via_link);
+        found.sort_by(|a, b| {
+            self.cmp_real(*a, *b)
                 .then_with(|| rank(a).cmp(&rank(b)))
-                .then_with(|| list.cmp_display(*a, *b))
+                .then_with(|| self.cmp_display(*a, *b))
         });
-        files.dedup_by(|b, a| list.cmp_real(*a, *b) == Ordering::Equal);
-        files.sort_by(|a, b| list.cmp_display(*a, *b));
-        files.shrink_to_fit();
-        list.files = files;
-        list.dirs.shrink_to_fit();
-        list.names.shrink_to_fit();
-        list
+        found.dedup_by(|b, a| self.cmp_real(*a, *b) == Ordering::Equal);
+        found.sort_by(|a, b| self.cmp_display(*a, *b));
+        // The names again, in list order, less the extensions a slot holds.
+        let total = found.iter().map(|f| split(self.name(*f)).0.len()).sum();
+        let mut names = String::with_capacity(total);
+        let mut files = Vec::with_capacity(found.len());
+        for f in found {
+            let (stem, ext) = split(self.name(f));
+            let mut bits = f.dir | (ext << EXT);
+            if f.via_link {
+                bits |= VIA_LINK;
+            }
+            if f.snapshot_only {
+                bits |= SNAPSHOT_ONLY;
+            }
+            files.push(Slot {
+                bits,
+                name: u32::try_from(names.len()).context("too many files")?,
+            });
+            names.push_str(stem);
+        }
+        let mut dirs = self.dirs;
+        dirs.shrink_to_fit();
+        Ok(FileList {
+            files,
+            dirs,
+            names,
+            kustomizations,
+        })
     }
 }
 
@@ -945,13 +1005,21 @@ mod tests {
             "b.yml",
             "a/b.yaml",
             "a/b-c/d.yaml",
+            "a/B.YAML",
+            "a/two.dots.yml",
+            "a/x.json.yaml",
         ] {
             let p = root.join(rel);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
             fs::write(p, "a: 1\n").unwrap();
         }
         fs::write(root.join("a/notes.txt"), "not a manifest\n").unwrap();
-        let found = discover_dir(root);
+        // Named on the command line: read whatever its name.
+        let found = discover(&DiscoverOptions {
+            paths: vec![root.to_path_buf(), root.join("a/notes.txt")],
+            ..Default::default()
+        })
+        .unwrap();
         assert_spelled_out(&found);
         let rel: Vec<String> = found
             .files
@@ -971,9 +1039,13 @@ mod tests {
                 "a-b/y.yaml",
                 "a.b/z.json",
                 "a.yaml",
+                "a/B.YAML",
                 "a/b-c/d.yaml",
                 "a/b.yaml",
                 "a/b/c.yaml",
+                "a/notes.txt",
+                "a/two.dots.yml",
+                "a/x.json.yaml",
                 "a/x.yaml",
                 "b.yml",
             ]
