@@ -4,8 +4,10 @@
 //! The pipeline is a chain of plain data handoffs:
 //! `discover → SourceFile → manifest (span tree) → trigger::eval → Plan → report`.
 //! Only `discover` (reading) and `commands::apply` (writing, also for the
-//! authoring verbs through `commands::author`) do I/O, and `commands::tag` reads
-//! the clock; everything in between is pure. The authoring verbs (`author`) turn
+//! authoring verbs through `commands::author`) do I/O, besides the `spool` that
+//! keeps what a run holds until its end (its diagnostics, parts of a report) in
+//! a temporary file once it outgrows memory; `commands::tag` reads the clock;
+//! everything in between is pure. The authoring verbs (`author`) turn
 //! wanted object values into verified edits through `manifest::patch`.
 //!
 //! # Limitations
@@ -25,6 +27,7 @@ pub mod diag;
 pub mod discover;
 pub mod edit;
 pub mod fieldpath;
+pub mod findings;
 pub mod image_ref;
 pub mod imagestream;
 pub mod manifest;
@@ -34,6 +37,7 @@ pub mod registry;
 pub mod report;
 pub mod settings;
 pub mod source;
+pub mod spool;
 pub mod trigger;
 
 pub use manifest::write;

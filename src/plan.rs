@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::discover::{self, DiscoverOptions, FileEntry, ReadLimits};
 use crate::edit;
+use crate::findings::{Collector, Findings};
 use crate::imagestream::{ImageStream, Index};
 use crate::manifest::yaml::{self, Document, Node, NodeKind};
 use crate::manifest::{self, Manifest};
@@ -110,18 +111,23 @@ impl Plan {
 /// to the sink, so this bounds memory, not the order of anything.
 const CHUNK: usize = 256;
 
+/// Files read together by the first pass, whose results are folded into the
+/// index before the next ones are read (they hold little: the streams found).
+const FIRST_CHUNK: usize = 4 * CHUNK;
+
 /// Run the pipeline over the tree the settings describe and keep everything.
 pub fn build(settings: &PlanSettings) -> anyhow::Result<Plan> {
     let mut files = Vec::new();
     let mut changes = Vec::new();
     let mut rows = Vec::new();
-    let mut plan = stream(settings, |chunk| {
+    let (mut plan, findings) = stream(settings, |chunk| {
         files.append(&mut chunk.files);
         changes.append(&mut chunk.changes);
         rows.append(&mut chunk.rows);
         Ok(())
     })?;
     plan.keep(files, changes, rows);
+    plan.diagnostics = findings.into_vec()?;
     Ok(plan)
 }
 
@@ -138,34 +144,39 @@ pub fn build(settings: &PlanSettings) -> anyhow::Result<Plan> {
 /// The sink sees each chunk's `files`, `changes`, `rows`, `builds` and
 /// `diagnostics`, sorted; it may take them or change them (`apply` drops the
 /// changes of a file it could not write and adds a diagnostic). The summary counts
-/// what the sink leaves; then the chunk's files, changes and rows are dropped. The
-/// returned plan holds every diagnostic (sorted) and build, and the summary.
+/// what the sink leaves; then the chunk's files, changes and rows are dropped, and
+/// its diagnostics spooled. The returned plan holds every build and the summary
+/// (its `diagnostics` are empty); the findings hold every diagnostic, sorted.
 pub fn stream(
     settings: &PlanSettings,
     mut sink: impl FnMut(&mut Plan) -> anyhow::Result<()>,
-) -> anyhow::Result<Plan> {
+) -> anyhow::Result<(Plan, Findings)> {
     let found = discover::discover(&settings.discover)?;
     let entries = found.files;
     let mut diagnostics = found.diagnostics;
 
-    // Pass 1: read everything once, index the snapshots.
-    let first: Vec<FirstPass> = entries
-        .par_iter()
-        .map(|e| first_pass(e, settings))
-        .collect();
+    // Pass 1: read everything once, index the snapshots, a chunk at a time.
     let mut index = Index::default();
     let mut scanned = 0;
-    let mut todo = Vec::new();
-    for (i, f) in first.into_iter().enumerate() {
-        diagnostics.extend(f.diagnostics);
-        if f.read {
-            scanned += 1;
-        }
-        for (stream, pos) in f.streams {
-            index.add(stream, &entries[i].display, pos, &mut diagnostics);
-        }
-        if f.evaluate != Evaluate::No {
-            todo.push((i, f.evaluate));
+    // Whether (and why) each entry goes to the second pass, by entry index.
+    let mut todo: Vec<Evaluate> = Vec::with_capacity(entries.len());
+    for start in (0..entries.len()).step_by(FIRST_CHUNK) {
+        let first: Vec<FirstPass> = (start..entries.len().min(start + FIRST_CHUNK))
+            .into_par_iter()
+            .map(|i| first_pass(&entries.get(i), settings))
+            .collect();
+        for (i, f) in (start..).zip(first) {
+            diagnostics.extend(f.diagnostics);
+            if f.read {
+                scanned += 1;
+            }
+            if !f.streams.is_empty() {
+                let display = entries.display(i);
+                for (stream, pos) in f.streams {
+                    index.add(stream, &display, pos, &mut diagnostics);
+                }
+            }
+            todo.push(f.evaluate);
         }
     }
     let lookup = if settings.eval.no_local_lookup {
@@ -181,16 +192,22 @@ pub fn stream(
 
     // Pass 2: evaluate, a chunk at a time, in path order. While the sink
     // handles one chunk (on this thread), the pool evaluates the next.
+    let mut findings = Collector::new(diagnostics);
+    let mut plan = Plan::default();
+    let mut objects = 0;
+    let mut todo = todo
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, how)| how != Evaluate::No);
+    let mut next_chunk = || -> Vec<(usize, Evaluate)> { todo.by_ref().take(CHUNK).collect() };
     let evaluate = |chunk: &[(usize, Evaluate)]| -> Vec<Option<(FileResult, usize)>> {
         chunk
             .par_iter()
-            .map(|&(i, how)| second_pass(&entries[i], how, &lookup, &index, settings))
+            .map(|&(i, how)| second_pass(&entries.get(i), how, &lookup, &index, settings))
             .collect()
     };
-    let mut plan = Plan::default();
-    let mut objects = 0;
-    let mut chunks = todo.chunks(CHUNK);
-    let mut pending = chunks.next().map(evaluate);
+    let first = next_chunk();
+    let mut pending = (!first.is_empty()).then(|| evaluate(&first));
     while let Some(results) = pending.take() {
         let mut part = Plan::default();
         for (r, n) in results.into_iter().flatten() {
@@ -201,11 +218,11 @@ pub fn stream(
             part.builds.extend(r.builds);
             part.files.extend(r.file);
         }
-        let following = chunks.next();
+        let following = next_chunk();
         let mut next = None;
         rayon::in_place_scope(|scope| {
-            if let Some(chunk) = following {
-                scope.spawn(|_| next = Some(evaluate(chunk)));
+            if !following.is_empty() {
+                scope.spawn(|_| next = Some(evaluate(&following)));
             }
             sort_part(&mut part);
             sink(&mut part)
@@ -215,11 +232,18 @@ pub fn stream(
         plan.summary.files_changed += part.files.len();
         // What the sink left of files, changes and rows is dropped here.
         plan.builds.append(&mut part.builds);
-        diagnostics.append(&mut part.diagnostics);
+        findings.chunk(std::mem::take(&mut part.diagnostics))?;
         pending = next;
     }
-    finish(&mut plan, diagnostics, scanned, objects);
-    Ok(plan)
+    let findings = findings.finish()?;
+    count(
+        &mut plan,
+        scanned,
+        objects,
+        findings.errors(),
+        findings.warnings(),
+    );
+    Ok((plan, findings))
 }
 
 /// Sort one chunk's results (the chunks come in path order).
@@ -237,18 +261,25 @@ fn sort_part(plan: &mut Plan) {
 fn finish(plan: &mut Plan, mut diagnostics: Vec<Diagnostic>, scanned: usize, objects: usize) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
-    plan.summary.files_scanned = scanned;
-    plan.summary.objects = objects;
-    plan.summary.builds = plan.builds.len();
-    plan.summary.errors = diagnostics
+    let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    plan.summary.warnings = diagnostics
+    let warnings = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
+    count(plan, scanned, objects, errors, warnings);
     plan.diagnostics = diagnostics;
+}
+
+/// Fill in the summary's counts (the sink's are counted as it goes).
+fn count(plan: &mut Plan, scanned: usize, objects: usize, errors: usize, warnings: usize) {
+    plan.summary.files_scanned = scanned;
+    plan.summary.objects = objects;
+    plan.summary.builds = plan.builds.len();
+    plan.summary.errors = errors;
+    plan.summary.warnings = warnings;
 }
 
 /// Whether (and why) a file goes to the second pass.

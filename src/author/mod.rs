@@ -72,7 +72,7 @@ impl Workspace {
             limits,
             ..Default::default()
         };
-        for e in found.files {
+        for e in found.files.iter() {
             match discover::read(&e, limits) {
                 Ok(s) => ws.files.push((e, s)),
                 Err(d) => ws.diagnostics.push(d),

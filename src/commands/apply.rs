@@ -2,41 +2,31 @@
 //! (a temporary file in the same directory, then rename), keeps its permissions,
 //! and is written only if it still holds the bytes the plan was made from.
 
+use super::{Document, Verb};
 use crate::ExitStatus;
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::plan::{self, Plan};
-use crate::report::{Format, Printer, human, json, sarif};
+use crate::report::{Printer, human};
 use crate::settings::Settings;
 
 /// Run `apply`.
 pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut written = 0;
-    // Text output streams: each chunk is written as it comes. The documents need
-    // every change, so they keep what the sink leaves.
-    let keep = !matches!(settings.format, Format::Text | Format::Diff);
-    let mut files = Vec::new();
-    let mut changes = Vec::new();
-    let mut rows = Vec::new();
-    let mut plan = plan::stream(&settings.plan, |part| {
+    let mut p = Printer::new(settings.color);
+    // Each chunk is written to disk, then reported, as it comes.
+    let mut doc = Document::new(settings.format, Verb::Apply)?;
+    let (plan, mut findings) = plan::stream(&settings.plan, |part| {
         written += write_part(part);
-        if keep {
-            files.append(&mut part.files);
-            changes.append(&mut part.changes);
-            rows.append(&mut part.rows);
+        if let Some(doc) = &mut doc {
+            doc.part(part, &mut p)?;
         }
         Ok(())
     })?;
-    if keep {
-        plan.keep(files, changes, rows);
-    }
-    let mut p = Printer::new(settings.color);
-    let color = p.err.current_choice() != anstream::ColorChoice::Never;
-    match settings.format {
-        Format::Json => p.print(&json::report(&plan))?,
-        Format::Github => super::github_output(&mut p, &plan, "notice", "apply")?,
-        Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
-        Format::Text | Format::Diff => {
-            p.eprint(&human::diagnostics(&plan.diagnostics, color))?;
+    match doc {
+        Some(doc) => doc.finish(&plan, &mut findings, &mut p)?,
+        None => {
+            let color = p.err.current_choice() != anstream::ColorChoice::Never;
+            human::findings(&mut findings, color, |_| false, &mut p.err)?;
             p.eprint(&human::summary(
                 &plan,
                 &format!("rewritten ({written} written)"),
@@ -44,11 +34,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
         }
     }
     p.flush()?;
-    let errors = plan
-        .diagnostics
-        .iter()
-        .any(|d| d.severity == Severity::Error);
-    Ok(if errors {
+    Ok(if plan.has_errors() {
         ExitStatus::Findings
     } else {
         ExitStatus::Success

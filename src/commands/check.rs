@@ -1,48 +1,43 @@
 //! `streampin check`: what is out of date; exit 1 if anything would change.
 
+use super::{Document, Verb};
 use crate::ExitStatus;
+use crate::diag::Code;
 use crate::plan;
-use crate::report::{Format, Printer, diff, human, json, sarif};
+use crate::report::{Format, Printer, diff, human};
 use crate::settings::Settings;
 
 /// Run `check`.
 pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(settings.color);
     let color = p.color;
-    // Text and diff stream a chunk of files at a time; the documents are built whole.
-    let plan = match settings.format {
-        Format::Text => plan::stream(&settings.plan, |part| {
-            let out: String = part
-                .changes
-                .iter()
-                .map(|c| human::change(c, color))
-                .collect();
+    // Every format streams a chunk of files at a time.
+    let mut doc = Document::new(settings.format, Verb::Check)?;
+    let (plan, mut findings) = plan::stream(&settings.plan, |part| {
+        match (&mut doc, settings.format) {
+            (Some(doc), _) => doc.part(part, &mut p)?,
+            (None, Format::Diff) => p.print(&diff::render_all(&part.files, color))?,
+            (None, _) => {
+                let out: String = part
+                    .changes
+                    .iter()
+                    .map(|c| human::change(c, color))
+                    .collect();
+                p.print(&out)?;
+            }
+        }
+        Ok(())
+    })?;
+    match doc {
+        Some(doc) => doc.finish(&plan, &mut findings, &mut p)?,
+        None if settings.format == Format::Diff => {}
+        None => {
+            let out: String = plan.builds.iter().map(|b| human::build(b, color)).collect();
             p.print(&out)?;
-            Ok(())
-        })?,
-        Format::Diff => plan::stream(&settings.plan, |part| {
-            p.print(&diff::render_all(&part.files, color))?;
-            Ok(())
-        })?,
-        _ => plan::build(&settings.plan)?,
-    };
-    match settings.format {
-        Format::Json => p.print(&json::report(&plan))?,
-        Format::Github => super::github_output(&mut p, &plan, "error", "check")?,
-        Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Error))?,
-        Format::Diff => {}
-        Format::Text => {
-            let mut out: String = plan.builds.iter().map(|b| human::build(b, color)).collect();
             // Builds have their own lines above.
-            let findings: Vec<_> = plan
-                .diagnostics
-                .iter()
-                .filter(|d| d.code != crate::diag::Code::BuildTriggered)
-                .cloned()
-                .collect();
-            out.push_str(&human::diagnostics(&findings, color));
-            out.push_str(&human::summary(&plan, "out of date"));
-            p.print(&out)?;
+            let build = |d: &crate::diag::Diagnostic| d.code == Code::BuildTriggered;
+            human::findings(&mut findings, color, build, &mut p.out)?;
+            p.print(&human::summary(&plan, "out of date"))?;
         }
     }
     p.flush()?;

@@ -1,29 +1,29 @@
 //! `streampin diff`: the unified diff of what `apply` would write.
 
+use super::{Document, Verb};
 use crate::ExitStatus;
 use crate::plan;
-use crate::report::{Format, Printer, diff, human, json, sarif};
+use crate::report::{Printer, diff, human};
 use crate::settings::Settings;
 
 /// Run `diff`.
 pub fn run(settings: &Settings, exit_code: bool) -> anyhow::Result<ExitStatus> {
     let mut p = Printer::new(settings.color);
     let color = p.color;
-    // The diff streams a chunk of files at a time; the documents are built whole.
-    let plan = match settings.format {
-        Format::Diff | Format::Text => plan::stream(&settings.plan, |part| {
-            p.print(&diff::render_all(&part.files, color))?;
-            Ok(())
-        })?,
-        _ => plan::build(&settings.plan)?,
-    };
-    match settings.format {
-        Format::Json => p.print(&json::report(&plan))?,
-        Format::Github => super::github_output(&mut p, &plan, "notice", "diff")?,
-        Format::Sarif => p.print(&sarif::report(&plan, sarif::Level::Note))?,
-        Format::Diff | Format::Text => {
+    // Every format streams a chunk of files at a time.
+    let mut doc = Document::new(settings.format, Verb::Diff)?;
+    let (plan, mut findings) = plan::stream(&settings.plan, |part| {
+        match &mut doc {
+            Some(doc) => doc.part(part, &mut p)?,
+            None => p.print(&diff::render_all(&part.files, color))?,
+        }
+        Ok(())
+    })?;
+    match doc {
+        Some(doc) => doc.finish(&plan, &mut findings, &mut p)?,
+        None => {
             let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;
-            p.eprint(&human::diagnostics(&plan.diagnostics, ecolor))?;
+            human::findings(&mut findings, ecolor, |_| false, &mut p.err)?;
         }
     }
     p.flush()?;

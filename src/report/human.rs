@@ -1,10 +1,14 @@
 //! Human-readable text: diagnostics (`path:line:col: severity[code] …`), the
 //! `check` listing of stale images, and the `triggers` table.
 
+use std::io::{self, BufRead, Write};
+
 use anstyle::{AnsiColor, Style};
 
 use crate::diag::{Diagnostic, Severity};
+use crate::findings::Findings;
 use crate::plan::Plan;
+use crate::spool::Spool;
 use crate::trigger::{Build, Change, TriggerRow};
 
 fn paint(color: bool, style: Style, s: &str) -> String {
@@ -40,6 +44,28 @@ pub fn diagnostic(d: &Diagnostic, color: bool) -> String {
 /// All diagnostics.
 pub fn diagnostics(ds: &[Diagnostic], color: bool) -> String {
     ds.iter().map(|d| diagnostic(d, color)).collect()
+}
+
+/// Every finding but those `skip` says, a line each, written as it is read.
+pub fn findings(
+    findings: &mut Findings,
+    color: bool,
+    skip: impl Fn(&Diagnostic) -> bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut text = String::new();
+    for d in findings.iter()? {
+        let d = d?;
+        if skip(&d) {
+            continue;
+        }
+        text.push_str(&diagnostic(&d, color));
+        if text.len() >= 1 << 16 {
+            out.write_all(text.as_bytes())?;
+            text.clear();
+        }
+    }
+    out.write_all(text.as_bytes())
 }
 
 /// One stale image, as `check` prints it.
@@ -100,42 +126,98 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The `triggers` table: aligned columns, one row per trigger.
+/// The `triggers` table of rows held whole: see `TriggerTable`.
 pub fn triggers(rows: &[TriggerRow]) -> String {
-    let header = ["FILE", "OBJECT", "CONTAINER", "SOURCE", "STATE", "RESOLVED"];
-    let mut table: Vec<[String; 6]> = vec![header.map(String::from)];
-    for r in rows {
-        table.push([
-            format!("{}:{}", r.file, r.line),
-            r.object.describe(),
-            r.container.clone().unwrap_or_else(|| "-".into()),
-            if r.source.is_empty() {
-                "-".into()
-            } else {
-                r.source.clone()
-            },
-            r.state.as_str().into(),
-            r.resolved.clone().unwrap_or_else(|| "-".into()),
-        ]);
+    let mut table = TriggerTable::new();
+    let mut out = Vec::new();
+    match table.rows(rows).and_then(|()| table.write(&mut out)) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
     }
-    let mut widths = [0usize; 6];
-    for row in &table {
-        for (w, cell) in widths.iter_mut().zip(row) {
+}
+
+/// The `triggers` table: aligned columns, one row per trigger. The widths are
+/// known once every row is, so the rows' cells are spooled until then.
+#[derive(Debug)]
+pub struct TriggerTable {
+    widths: [usize; 6],
+    /// One JSON array of six cells per line.
+    cells: Spool,
+}
+
+impl Default for TriggerTable {
+    fn default() -> Self {
+        TriggerTable::new()
+    }
+}
+
+const HEADER: [&str; 6] = ["FILE", "OBJECT", "CONTAINER", "SOURCE", "STATE", "RESOLVED"];
+
+impl TriggerTable {
+    /// A table with its header.
+    pub fn new() -> TriggerTable {
+        let mut t = TriggerTable {
+            widths: [0; 6],
+            cells: Spool::new(),
+        };
+        t.widen(&HEADER.map(String::from));
+        t
+    }
+
+    fn widen(&mut self, row: &[String; 6]) {
+        for (w, cell) in self.widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut out = String::new();
-    for row in &table {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+
+    /// Take some rows.
+    pub fn rows(&mut self, rows: &[TriggerRow]) -> io::Result<()> {
+        let mut lines = Vec::new();
+        for r in rows {
+            let row = [
+                format!("{}:{}", r.file, r.line),
+                r.object.describe(),
+                r.container.clone().unwrap_or_else(|| "-".into()),
+                if r.source.is_empty() {
+                    "-".into()
+                } else {
+                    r.source.clone()
+                },
+                r.state.as_str().into(),
+                r.resolved.clone().unwrap_or_else(|| "-".into()),
+            ];
+            self.widen(&row);
+            serde_json::to_writer(&mut lines, &row)?;
+            lines.push(b'\n');
+        }
+        self.cells.write(&lines)
+    }
+
+    /// Write the table.
+    pub fn write(mut self, out: &mut impl Write) -> io::Result<()> {
+        let widths = self.widths;
+        let line = |row: &[String; 6]| {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                if i + 1 == row.len() {
+                    line.push_str(cell);
+                } else {
+                    line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+                }
+            }
+            let mut line = line.trim_end().to_string();
+            line.push('\n');
+            line
+        };
+        let mut text = line(&HEADER.map(String::from));
+        for row in self.cells.reader()?.lines() {
+            let row: [String; 6] = serde_json::from_str(&row?)?;
+            text.push_str(&line(&row));
+            if text.len() >= 1 << 16 {
+                out.write_all(text.as_bytes())?;
+                text.clear();
             }
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        out.write_all(text.as_bytes())
     }
-    out
 }

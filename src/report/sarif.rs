@@ -2,10 +2,15 @@
 //! the findings, for code-scanning dashboards. The rules are every diagnostic code
 //! plus `stale-pin`; locations are relative to `%SRCROOT%` (the current directory).
 
+use std::collections::HashMap;
+use std::io::{self, Write};
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::json::{Elements, Frame};
 use crate::diag::{Code, Diagnostic, Severity};
+use crate::findings::Findings;
 use crate::plan::Plan;
 use crate::trigger::Change;
 
@@ -215,37 +220,115 @@ fn finding(d: &Diagnostic) -> Value {
     )
 }
 
-/// The SARIF log of a plan: a result per stale image (at `stale_level`) and
-/// per finding, in plan order. Pretty, keys sorted, with a final newline.
+/// The SARIF log of a plan held whole: a result per stale image (at
+/// `stale_level`) and per finding, in plan order. Pretty, keys sorted, with a
+/// final newline.
 pub fn report(plan: &Plan, stale_level: Level) -> String {
-    let mut results: Vec<Value> = plan.changes.iter().map(|c| stale(c, stale_level)).collect();
-    results.extend(plan.diagnostics.iter().map(finding));
-    // Number repeated fingerprints (`hash:1`, `hash:2`, …) so that each is unique.
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    for r in &mut results {
+    let mut findings = Findings::in_order(plan.diagnostics.clone());
+    let mut out = Vec::new();
+    let written = Report::new(stale_level).and_then(|mut r| {
+        r.part(plan, &mut out)?;
+        r.finish(&mut findings, &mut out)
+    });
+    match written {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The SARIF log, written as the plan streams: the results (the stale images
+/// chunk by chunk, then the findings) straight to the output, an element at a
+/// time, in the document the rest of which is known from the start.
+pub struct Report {
+    level: Level,
+    frame: Frame,
+    results: Elements,
+    started: bool,
+    /// The file of the last result, and how often each fingerprint was seen in
+    /// it. A fingerprint hashes its file, so it repeats only within one file,
+    /// and a file's results are together (the stale images and the findings
+    /// come sorted by file).
+    file: String,
+    seen: HashMap<String, usize>,
+}
+
+impl Report {
+    /// A log whose stale images are at `stale_level`.
+    pub fn new(stale_level: Level) -> io::Result<Report> {
+        let frame = Frame::new(1, |hole| {
+            json!({
+                "$schema": SCHEMA,
+                "version": VERSION,
+                "runs": [{
+                    "tool": {
+                        "driver": {
+                            "name": "streampin",
+                            "version": env!("CARGO_PKG_VERSION"),
+                            "semanticVersion": env!("CARGO_PKG_VERSION"),
+                            "rules": rules(stale_level),
+                        }
+                    },
+                    "columnKind": "unicodeCodePoints",
+                    "results": hole(0),
+                }],
+            })
+        })?;
+        Ok(Report {
+            level: stale_level,
+            results: Elements::new(frame.indent(0)),
+            frame,
+            started: false,
+            file: String::new(),
+            seen: HashMap::new(),
+        })
+    }
+
+    /// Write one chunk's stale images.
+    pub fn part(&mut self, part: &Plan, out: &mut impl Write) -> io::Result<()> {
+        for c in &part.changes {
+            let r = stale(c, self.level);
+            self.push(&c.file, r, out)?;
+        }
+        self.results.drain_to(out, true)
+    }
+
+    /// Write the findings and the rest of the document.
+    pub fn finish(mut self, findings: &mut Findings, out: &mut impl Write) -> io::Result<()> {
+        for d in findings.iter()? {
+            let d = d?;
+            self.push(&d.file, finding(&d), out)?;
+        }
+        self.start(out)?;
+        self.results.drain_to(out, true)?;
+        out.write_all(self.results.close().as_bytes())?;
+        out.write_all(self.frame.piece(1).as_bytes())
+    }
+
+    /// Write what comes before the results, once.
+    fn start(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if !self.started {
+            out.write_all(self.frame.piece(0).as_bytes())?;
+            self.started = true;
+        }
+        Ok(())
+    }
+
+    /// Number a repeated fingerprint (`hash:1`, `hash:2`, …) so that each is
+    /// unique, and add the result.
+    fn push(&mut self, file: &str, mut r: Value, out: &mut impl Write) -> io::Result<()> {
+        self.start(out)?;
+        if file != self.file {
+            self.file = file.to_string();
+            self.seen.clear();
+        }
         let fp = &mut r["partialFingerprints"][FINGERPRINT_KEY];
         let base = fp.as_str().unwrap_or_default().to_string();
-        let n = seen.entry(base.clone()).or_insert(0);
+        let n = self.seen.entry(base.clone()).or_insert(0);
         *n += 1;
         *fp = json!(format!("{base}:{n}"));
+        self.results.push_value(&r)?;
+        self.results.drain_to(out, false)
     }
-    let v = json!({
-        "$schema": SCHEMA,
-        "version": VERSION,
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "streampin",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules(stale_level),
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    super::json::document(v)
 }
 
 #[cfg(test)]

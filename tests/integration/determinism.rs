@@ -133,3 +133,138 @@ fn output_is_the_same_with_one_thread_and_with_many() {
     assert!(read_tree(&a) == read_tree(&b), "trees differ after apply");
     assert!(read_tree(&a) != read_tree(&tree), "apply changed nothing");
 }
+
+/// A BuildConfig whose base image moved: a build, sorted before the changes
+/// in the JSON report.
+fn buildconfig(n: usize) -> String {
+    format!(
+        "apiVersion: build.openshift.io/v1
+kind: BuildConfig
+metadata:
+  name: b{n}
+  namespace: ns{ns}
+spec:
+  strategy:
+    dockerStrategy:
+      from:
+        kind: ImageStreamTag
+        name: s1:1
+  triggers:
+  - type: ImageChange
+    imageChange: {{}}
+status:
+  imageChangeTriggers:
+  - from:
+      name: s1:1
+    lastTriggeredImageID: quay.example.com/old@sha256:{d:064x}
+",
+        ns = n % 3,
+        d = n,
+    )
+}
+
+/// Every report written as the plan streams (many chunks, the arrays that sort
+/// after what is known only at the end spooled) is the document built whole
+/// from `plan::build`, as the reports always were.
+#[test]
+fn streamed_reports_are_the_reports_built_whole() {
+    use streampin::discover::DiscoverOptions;
+    use streampin::plan::{self, PlanSettings};
+    use streampin::report::{diff, github, human, sarif};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    build(&tree);
+    for n in [3, 400, 899] {
+        let p = tree.join("apps").join(format!("build-{n}.yaml"));
+        fs::write(p, buildconfig(n)).unwrap();
+    }
+    // Absolute paths, displayed the same here and in the child.
+    let settings = PlanSettings {
+        discover: DiscoverOptions {
+            paths: vec![tree.clone()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let whole = plan::build(&settings).unwrap();
+    assert!(whole.changes.len() > 500 && whole.rows.len() > 500);
+    assert_eq!(whole.builds.len(), 3);
+    assert!(whole.diagnostics.len() > 100);
+    let here = crate::support::root();
+    let cli = |args: &[&str], summary: Option<&Path>| {
+        let mut c = streampin(&here);
+        c.args(args).arg(&tree);
+        match summary {
+            Some(p) => c.env("GITHUB_STEP_SUMMARY", p),
+            None => c.env_remove("GITHUB_STEP_SUMMARY"),
+        };
+        let out = c.output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let document = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap() + "\n";
+
+    let report = document(serde_json::json!({
+        "version": 1,
+        "changes": whole.changes,
+        "builds": whole.builds,
+        "diagnostics": whole.diagnostics,
+        "summary": whole.summary,
+    }));
+    assert!(cli(&["check", "--format", "json"], None) == report);
+    assert!(cli(&["diff", "--format", "json"], None) == report);
+    let triggers = document(serde_json::json!({
+        "version": 1,
+        "triggers": whole.rows,
+        "diagnostics": whole.diagnostics,
+        "summary": whole.summary,
+    }));
+    assert!(cli(&["triggers", "--format", "json"], None) == triggers);
+
+    let sarif = cli(&["check", "--format", "sarif"], None);
+    assert!(sarif == sarif::report(&whole, sarif::Level::Error));
+    let note = cli(&["triggers", "--format", "sarif"], None);
+    assert!(note == sarif::report(&whole, sarif::Level::Note));
+
+    let step = tmp.path().join("step-summary.md");
+    let annotations = cli(&["check", "--format", "github"], Some(&step));
+    assert!(annotations == github::report(&whole, "error"));
+    let text = diff::render_all(&whole.files, false);
+    let summary = github::step_summary(&whole, "check", &text, github::SUMMARY_LIMIT);
+    assert!(fs::read_to_string(&step).unwrap() == summary);
+
+    let mut check = String::new();
+    whole
+        .changes
+        .iter()
+        .for_each(|c| check.push_str(&human::change(c, false)));
+    whole
+        .builds
+        .iter()
+        .for_each(|b| check.push_str(&human::build(b, false)));
+    let findings: Vec<_> = whole
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != streampin::diag::Code::BuildTriggered)
+        .cloned()
+        .collect();
+    check.push_str(&human::diagnostics(&findings, false));
+    check.push_str(&human::summary(&whole, "out of date"));
+    assert!(cli(&["check"], None) == check);
+    assert!(cli(&["triggers"], None) == human::triggers(&whole.rows));
+    assert!(cli(&["diff"], None) == text);
+
+    // apply reports the plan it writes.
+    let copy = tmp.path().join("copy");
+    copy_tree(&tree, &copy);
+    let out = streampin(&here)
+        .args(["apply", "--format", "json"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap() == report);
+    assert!(
+        read_tree(&tree) != read_tree(&copy),
+        "apply changed nothing"
+    );
+}
