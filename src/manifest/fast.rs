@@ -11,7 +11,7 @@
 //! two on every YAML file in the repository and on generated documents.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use super::yaml::{Document, Node, NodeKind, Style};
 
@@ -27,6 +27,8 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
         max_depth,
         entries: RefCell::new(Vec::with_capacity(64)),
         items: RefCell::new(Vec::with_capacity(32)),
+        // Empty: no `p` lies in 1..=0.
+        line: Cell::new((1, 0)),
     };
     let mut docs = Vec::new();
     let mut next = p.next_line(0)?;
@@ -109,6 +111,11 @@ struct Fast<'a> {
     entries: RefCell<Vec<(Node<'a>, Node<'a>)>>,
     /// The same for the items of sequences.
     items: RefCell<Vec<Node<'a>>>,
+    /// The last line end found: `(from, end)` with no newline in
+    /// `b[from..end]` and `end` at a newline or the end of the input. A line is
+    /// asked for several times in a row (key, value, what follows), so this
+    /// saves most searches.
+    line: Cell<(usize, usize)>,
 }
 
 fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> Node<'a> {
@@ -124,13 +131,21 @@ fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> No
 }
 
 impl<'a> Fast<'a> {
+    /// The start of the next line (after the newline), or the end of the input.
     fn line_end(&self, p: usize) -> usize {
-        memchr::memchr(b'\n', &self.b[p..]).map_or(self.b.len(), |i| p + i + 1)
+        let e = self.eol(p);
+        if e < self.b.len() { e + 1 } else { e }
     }
 
     /// The end of the line's text (before its newline).
     fn eol(&self, p: usize) -> usize {
-        memchr::memchr(b'\n', &self.b[p..]).map_or(self.b.len(), |i| p + i)
+        let (from, end) = self.line.get();
+        if from <= p && p <= end {
+            return end;
+        }
+        let end = memchr::memchr(b'\n', &self.b[p..]).map_or(self.b.len(), |i| p + i);
+        self.line.set((p, end));
+        end
     }
 
     fn skip_spaces(&self, mut p: usize) -> usize {
