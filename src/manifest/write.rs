@@ -174,19 +174,25 @@ pub fn plain_safe(v: &str) -> bool {
     if v.chars().any(|c| c.is_control() || c == '\u{feff}') {
         return false;
     }
-    // Anything YAML would resolve to a non-string.
-    let lower = v.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-    ) {
+    // Anything YAML would resolve to a non-string (checked without copying
+    // the value: a pinned reference is long, and none of these is).
+    if v.len() <= 5
+        && [
+            "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n",
+        ]
+        .iter()
+        .any(|k| v.eq_ignore_ascii_case(k))
+    {
         return false;
     }
-    if v.parse::<f64>().is_ok()
-        || lower.starts_with("0x")
-        || lower.starts_with("0o")
-        || lower.starts_with(".")
+    let b = v.as_bytes();
+    // `f64` parsing only succeeds on a sign, a digit, a dot, `inf` or `nan`.
+    if matches!(b[0], b'0'..=b'9' | b'+' | b'.' | b'i' | b'I' | b'n' | b'N')
+        && v.parse::<f64>().is_ok()
     {
+        return false;
+    }
+    if b[0] == b'.' || (b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'x' | b'X' | b'o' | b'O')) {
         return false;
     }
     true
@@ -268,6 +274,116 @@ mod tests {
             apply(src, &[e]).unwrap(),
             "{\"containers\": [{\"image\": \"x\", \"name\": \"web\"}]}"
         );
+    }
+
+    /// The checks as first written (copying the value to lower case, parsing
+    /// every value as a number): the faster ones must agree on every input.
+    fn plain_safe_reference(v: &str) -> bool {
+        let Some(first) = v.chars().next() else {
+            return false;
+        };
+        if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+            return false;
+        }
+        if v.ends_with(char::is_whitespace) || v.ends_with(':') {
+            return false;
+        }
+        if v.contains(": ") || v.contains(" #") || v.contains([',', '[', ']', '{', '}']) {
+            return false;
+        }
+        if v.chars().any(|c| c.is_control() || c == '\u{feff}') {
+            return false;
+        }
+        let lower = v.to_ascii_lowercase();
+        if matches!(
+            lower.as_str(),
+            "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        ) {
+            return false;
+        }
+        !(v.parse::<f64>().is_ok()
+            || lower.starts_with("0x")
+            || lower.starts_with("0o")
+            || lower.starts_with("."))
+    }
+
+    #[test]
+    fn plain_safety_agrees_with_the_reference() {
+        let words = [
+            "",
+            "~",
+            "null",
+            "NULL",
+            "Null",
+            "true",
+            "TRUE",
+            "False",
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "Y",
+            "n",
+            "N",
+            "nan",
+            "NaN",
+            "inf",
+            "Infinity",
+            "+inf",
+            "+1",
+            "1",
+            "1.5",
+            "1e5",
+            "1E-5",
+            ".5",
+            ".inf",
+            "0x1F",
+            "0X1f",
+            "0o17",
+            "0O7",
+            "0",
+            "00",
+            "0b1",
+            "1_000",
+            "12:30",
+            "a",
+            "ab",
+            "abc",
+            "nul",
+            "nulls",
+            "truex",
+            "yes!",
+            "o",
+            "of",
+            "quay.io/a/b@sha256:0123",
+            "keycloak:20",
+            "x y",
+            "é",
+            "nano",
+            "info",
+            "int",
+            "Inf.",
+            "n1",
+            "i",
+            "+",
+            ".",
+            "..",
+            "0x",
+            "0o",
+            "+.5",
+            "9.9.9",
+        ];
+        for w in words {
+            for v in [
+                w.to_string(),
+                format!("{w}x"),
+                format!("x{w}"),
+                w.to_uppercase(),
+            ] {
+                assert_eq!(plain_safe(&v), plain_safe_reference(&v), "{v:?}");
+            }
+        }
     }
 
     #[test]
