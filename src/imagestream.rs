@@ -522,6 +522,22 @@ pub enum NotFound {
     Conflict(String),
 }
 
+/// How a reference was resolved, as reported with each change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Resolution {
+    /// The snapshot file.
+    pub snapshot: String,
+    /// The tag whose newest event was used.
+    pub tag: String,
+    /// The event's image (digest).
+    pub image: String,
+    /// The event's creation time.
+    pub created: String,
+    /// `Source` or `Local`.
+    #[serde(rename = "referencePolicy")]
+    pub reference_policy: String,
+}
+
 /// A successful resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
@@ -539,6 +555,8 @@ pub struct Resolved {
     pub completions: Vec<String>,
     /// Whether `reference` is pinned by digest (`repo@sha256:…`).
     pub pinned_by_digest: bool,
+    /// The same, as reported (shared by every change it causes).
+    pub resolution: Arc<Resolution>,
 }
 
 impl Index {
@@ -710,12 +728,21 @@ impl Index {
             Some(p) => stream.reference_for_event(p, event, &repository),
         };
         let pinned_by_digest = ImageRef::parse(&reference).is_ok_and(|r| r.id_is_digest());
+        let policy = policy.unwrap_or_else(|| "Source".into());
+        let resolution = Arc::new(Resolution {
+            snapshot: snap.file.clone(),
+            tag: event_tag.clone(),
+            image: event.image.clone(),
+            created: event.created.clone(),
+            reference_policy: policy.clone(),
+        });
         Ok(Resolved {
+            resolution,
             pinned_by_digest,
             reference,
             tag: event_tag,
             event: event.clone(),
-            policy: policy.unwrap_or_else(|| "Source".into()),
+            policy,
             file: snap.file.clone(),
             completions,
         })

@@ -116,7 +116,7 @@ impl Workspace {
                     file: fi,
                     doc: m.doc,
                     item,
-                    id: m.id.clone(),
+                    id: ObjectId::clone(&m.id),
                     value: m.node.to_json(doc),
                     line: source.line_col(m.node.span.start).0,
                 });

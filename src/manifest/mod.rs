@@ -10,6 +10,8 @@ pub mod patch;
 pub mod write;
 pub mod yaml;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use yaml::{Document, Node};
@@ -74,8 +76,8 @@ pub struct Manifest<'d, 'a> {
     pub document: &'d Document<'a>,
     /// The object's mapping node.
     pub node: &'d Node<'a>,
-    /// Identity.
-    pub id: ObjectId,
+    /// Identity (shared by every row and change of the object).
+    pub id: Arc<ObjectId>,
     /// Where the namespace came from.
     pub namespace_source: NamespaceSource,
 }
@@ -153,12 +155,12 @@ fn object<'d, 'a>(
         doc: doc_index,
         document: doc,
         node,
-        id: ObjectId {
+        id: Arc::new(ObjectId {
             api_version: text(&["apiVersion"]),
             kind,
             namespace,
             name: text(&["metadata", "name"]),
-        },
+        }),
         namespace_source,
     })
 }

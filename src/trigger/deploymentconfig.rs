@@ -6,6 +6,7 @@
 //! all or nothing per DeploymentConfig.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::diag::Code;
 use crate::manifest::yaml::Node;
@@ -88,7 +89,7 @@ fn read_triggers<'d, 'a>(m: &Manifest<'d, 'a>) -> Vec<DcTrigger<'d, 'a>> {
 /// What a trigger resolved to.
 struct Resolved {
     value: String,
-    resolution: Option<Resolution>,
+    resolution: Option<Arc<Resolution>>,
 }
 
 /// Evaluate the ImageChange triggers of a DeploymentConfig.
@@ -145,11 +146,11 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>, include_manual: bool) -
     }
     let all: Vec<&Container<'_, '_>> = init.iter().chain(regular.iter()).collect();
     // Desired state, simulated in trigger order as the Go code mutates the object.
-    let mut images: BTreeMap<(ContainerList, usize), (String, usize, Option<Resolution>)> =
+    let mut images: BTreeMap<(ContainerList, usize), (String, usize, Option<Arc<Resolution>>)> =
         BTreeMap::new();
     let mut lasts: BTreeMap<usize, String> = BTreeMap::new();
     let current_image =
-        |c: &Container<'_, '_>, images: &BTreeMap<_, (String, usize, Option<Resolution>)>| {
+        |c: &Container<'_, '_>, images: &BTreeMap<_, (String, usize, Option<Arc<Resolution>>)>| {
             images
                 .get(&(c.list, c.index))
                 .map(|(v, _, _)| v.clone())
@@ -256,7 +257,7 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>, include_manual: bool) -
         old: String,
         new: &'n String,
         trigger: &'n DcTrigger<'d, 'a>,
-        resolution: Option<Resolution>,
+        resolution: Option<Arc<Resolution>>,
     }
     let mut fields = Vec::new();
     for c in &all {
@@ -413,14 +414,8 @@ fn resolve_for_instantiate(ctx: &Context<'_>, t: &DcTrigger<'_, '_>) -> Option<R
     })
 }
 
-fn resolution(r: &crate::imagestream::Resolved) -> Resolution {
-    Resolution {
-        snapshot: r.file.clone(),
-        tag: r.tag.clone(),
-        image: r.event.image.clone(),
-        created: r.event.created.clone(),
-        reference_policy: r.policy.clone(),
-    }
+fn resolution(r: &crate::imagestream::Resolved) -> Arc<Resolution> {
+    r.resolution.clone()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -433,7 +428,7 @@ fn change(
     old: String,
     new: String,
     t: &DcTrigger<'_, '_>,
-    resolution: Option<Resolution>,
+    resolution: Option<Arc<Resolution>>,
     edit: crate::edit::Edit,
     inserted_key: Option<&'static str>,
 ) -> Change {
@@ -457,13 +452,7 @@ fn change(
                 name: t.name.clone(),
             },
         },
-        resolution: resolution.unwrap_or(Resolution {
-            snapshot: String::new(),
-            tag: String::new(),
-            image: String::new(),
-            created: String::new(),
-            reference_policy: String::new(),
-        }),
+        resolution: resolution.unwrap_or_default(),
         edit,
         anchor_offset: at,
         inserted_key,

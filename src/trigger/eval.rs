@@ -16,7 +16,7 @@ use crate::manifest::{self, Container, ContainerList, Manifest, write};
 use crate::source::SourceFile;
 
 use super::annotation::{self, TRIGGER_ANNOTATION};
-use super::{Change, ChangeSource, FromRef, Resolution, State, TriggerRow};
+use super::{Change, ChangeSource, FromRef, State, TriggerRow};
 
 /// Settings the evaluation needs.
 #[derive(Debug, Clone)]
@@ -520,13 +520,7 @@ fn image_change(
             index: a.trigger,
             from: a.from.clone(),
         },
-        resolution: Resolution {
-            snapshot: a.resolved.file.clone(),
-            tag: a.resolved.tag.clone(),
-            image: a.resolved.event.image.clone(),
-            created: a.resolved.event.created.clone(),
-            reference_policy: a.resolved.policy.clone(),
-        },
+        resolution: a.resolved.resolution.clone(),
         edit,
         anchor_offset: at,
         inserted_key,

@@ -6,6 +6,8 @@
 //! Evaluated as a CREATE under the default policy, after the triggers, and only for
 //! containers no trigger addressed.
 
+use std::sync::Arc;
+
 use crate::diag::Code;
 use crate::image_ref::ImageRef;
 use crate::manifest::kind::{self, KindInfo};
@@ -152,24 +154,24 @@ pub fn evaluate(
                 resolved.id = e.image.clone();
                 (
                     resolved.exact(),
-                    Resolution {
+                    Arc::new(Resolution {
                         snapshot: snap.file.clone(),
                         tag: tag.clone(),
                         image: e.image.clone(),
                         created: e.created.clone(),
                         reference_policy: policy.to_string(),
-                    },
+                    }),
                 )
             }
             None if !stream.docker_image_repository.is_empty() => (
                 format!("{}:{tag}", stream.docker_image_repository),
-                Resolution {
+                Arc::new(Resolution {
                     snapshot: snap.file.clone(),
                     tag: tag.clone(),
                     image: String::new(),
                     created: String::new(),
                     reference_policy: String::new(),
-                },
+                }),
             ),
             None => continue,
         };

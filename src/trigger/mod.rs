@@ -8,6 +8,8 @@ pub mod deploymentconfig;
 pub mod eval;
 pub mod lookup;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::edit::Edit;
@@ -36,21 +38,7 @@ pub struct FromRef {
     pub name: String,
 }
 
-/// How a reference was resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Resolution {
-    /// The snapshot file.
-    pub snapshot: String,
-    /// The tag whose newest event was used.
-    pub tag: String,
-    /// The event's image (digest).
-    pub image: String,
-    /// The event's creation time.
-    pub created: String,
-    /// `Source` or `Local`.
-    #[serde(rename = "referencePolicy")]
-    pub reference_policy: String,
-}
+pub use crate::imagestream::Resolution;
 
 /// One image field that will change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,7 +50,7 @@ pub struct Change {
     /// 1-based column.
     pub column: usize,
     /// The object.
-    pub object: ObjectId,
+    pub object: Arc<ObjectId>,
     /// Where the object's namespace came from.
     #[serde(rename = "namespaceSource")]
     pub namespace_source: NamespaceSource,
@@ -77,7 +65,7 @@ pub struct Change {
     /// Which trigger.
     pub source: ChangeSource,
     /// Which snapshot event.
-    pub resolution: Resolution,
+    pub resolution: Arc<Resolution>,
     /// The byte edit (not reported).
     #[serde(skip)]
     pub edit: Edit,
@@ -132,7 +120,7 @@ pub struct TriggerRow {
     /// Line of the trigger's source (the annotation).
     pub line: usize,
     /// The object.
-    pub object: ObjectId,
+    pub object: Arc<ObjectId>,
     /// Where its namespace came from.
     #[serde(rename = "namespaceSource")]
     pub namespace_source: NamespaceSource,
@@ -159,7 +147,7 @@ pub struct Build {
     /// Line of the BuildConfig.
     pub line: usize,
     /// The BuildConfig.
-    pub object: ObjectId,
+    pub object: Arc<ObjectId>,
     /// The image stream tag the build request names (`ns/is:tag`).
     pub from: String,
     /// The pull spec that triggered it.
