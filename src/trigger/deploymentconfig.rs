@@ -86,6 +86,10 @@ fn read_triggers<'d, 'a>(m: &Manifest<'d, 'a>) -> Vec<DcTrigger<'d, 'a>> {
         .collect()
 }
 
+/// A container's desired image: the value, the trigger that set it, and how it
+/// was resolved.
+type Desired = (String, usize, Option<Arc<Resolution>>);
+
 /// What a trigger resolved to.
 struct Resolved {
     value: String,
@@ -146,16 +150,14 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>, include_manual: bool) -
     }
     let all: Vec<&Container<'_, '_>> = init.iter().chain(regular.iter()).collect();
     // Desired state, simulated in trigger order as the Go code mutates the object.
-    let mut images: BTreeMap<(ContainerList, usize), (String, usize, Option<Arc<Resolution>>)> =
-        BTreeMap::new();
+    let mut images: BTreeMap<(ContainerList, usize), Desired> = BTreeMap::new();
     let mut lasts: BTreeMap<usize, String> = BTreeMap::new();
-    let current_image =
-        |c: &Container<'_, '_>, images: &BTreeMap<_, (String, usize, Option<Arc<Resolution>>)>| {
-            images
-                .get(&(c.list, c.index))
-                .map(|(v, _, _)| v.clone())
-                .unwrap_or_else(|| c.image_value(doc))
-        };
+    let current_image = |c: &Container<'_, '_>, images: &BTreeMap<_, Desired>| {
+        images
+            .get(&(c.list, c.index))
+            .map(|(v, _, _)| v.clone())
+            .unwrap_or_else(|| c.image_value(doc))
+    };
     let mut rows = Vec::new();
     for t in &relevant {
         let acts = if include_manual {
