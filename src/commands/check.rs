@@ -18,11 +18,10 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitStatus> {
             (Some(doc), _) => doc.part(part, &mut p)?,
             (None, Format::Diff) => p.print(&diff::render_all(&part.files, color))?,
             (None, _) => {
-                let out: String = part
-                    .changes
-                    .iter()
-                    .map(|c| human::change(c, color))
-                    .collect();
+                let mut out = String::new();
+                for c in &part.changes {
+                    human::push_change(&mut out, c, color);
+                }
                 p.print(&out)?;
             }
         }

@@ -59,11 +59,20 @@ pub struct ObjectId {
 impl ObjectId {
     /// `Kind ns/name` (or `Kind name` without a namespace).
     pub fn describe(&self) -> String {
-        if self.namespace.is_empty() {
-            format!("{} {}", self.kind, self.name)
-        } else {
-            format!("{} {}/{}", self.kind, self.namespace, self.name)
+        let mut s = String::new();
+        self.describe_into(&mut s);
+        s
+    }
+
+    /// `describe`, added to `out`.
+    pub fn describe_into(&self, out: &mut String) {
+        out.push_str(&self.kind);
+        out.push(' ');
+        if !self.namespace.is_empty() {
+            out.push_str(&self.namespace);
+            out.push('/');
         }
+        out.push_str(&self.name);
     }
 }
 
