@@ -53,6 +53,31 @@ pub fn decode(value: &str) -> Result<Vec<ObjectFieldTrigger>, DecodeError> {
     Ok(list.0)
 }
 
+/// What `decode` made of one annotation value.
+pub type Decoded = Result<Vec<ObjectFieldTrigger>, DecodeError>;
+
+/// `decode`, remembering the last value decoded on this thread. A changed file
+/// is evaluated twice (the second time to verify the edited text), and its
+/// annotations are the same both times.
+pub fn decode_cached(value: &str) -> std::rc::Rc<Decoded> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    thread_local! {
+        static LAST: RefCell<Option<(String, Rc<Decoded>)>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((v, decoded)) = last.as_ref()
+            && v == value
+        {
+            return Rc::clone(decoded);
+        }
+        let decoded = Rc::new(decode(value));
+        *last = Some((value.to_string(), Rc::clone(&decoded)));
+        decoded
+    })
+}
+
 /// Go-flavoured error text.
 fn go_message(e: &serde_json::Error, value: &str) -> String {
     use serde_json::error::Category;

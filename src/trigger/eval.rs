@@ -188,7 +188,8 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
             .push(row(0, None, String::new(), None, State::Error));
         return out;
     }
-    let triggers = match annotation::decode(value) {
+    let decoded = annotation::decode_cached(value);
+    let triggers = match decoded.as_ref() {
         Ok(t) => t,
         Err(e) => {
             out.diagnostics.push(ctx.diag(
@@ -203,7 +204,7 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
         }
     };
     let mut paths = std::collections::HashSet::new();
-    for t in &triggers {
+    for t in triggers {
         if !paths.insert(t.field_path.as_str()) {
             out.diagnostics.push(ctx.diag(
                 Code::AnnotationDuplicateFieldpath,
