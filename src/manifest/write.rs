@@ -168,10 +168,19 @@ pub fn plain_safe(v: &str) -> bool {
     if v.ends_with(char::is_whitespace) || v.ends_with(':') {
         return false;
     }
-    if v.contains(": ") || v.contains(" #") || v.contains([',', '[', ']', '{', '}']) {
-        return false;
+    // One pass over the bytes: `: `, ` #`, flow indicators and ASCII controls;
+    // characters beyond ASCII are checked as characters, if there are any.
+    let mut beyond_ascii = false;
+    for (i, &c) in v.as_bytes().iter().enumerate() {
+        match c {
+            b',' | b'[' | b']' | b'{' | b'}' | 0x00..=0x1f | 0x7f => return false,
+            b':' if v.as_bytes().get(i + 1) == Some(&b' ') => return false,
+            b'#' if i > 0 && v.as_bytes()[i - 1] == b' ' => return false,
+            0x80.. => beyond_ascii = true,
+            _ => {}
+        }
     }
-    if v.chars().any(|c| c.is_control() || c == '\u{feff}') {
+    if beyond_ascii && v.chars().any(|c| c.is_control() || c == '\u{feff}') {
         return false;
     }
     // Anything YAML would resolve to a non-string (checked without copying
@@ -373,6 +382,27 @@ mod tests {
             "0o",
             "+.5",
             "9.9.9",
+            "a: b",
+            "a:b",
+            "a :b",
+            "a #b",
+            "a#b",
+            "#",
+            "a,b",
+            "a[b",
+            "a]",
+            "a{",
+            "}",
+            "a\tb",
+            "a\u{1}",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{9f}",
+            "a\u{a0}b",
+            "a\u{feff}",
+            "日本: x",
+            "日本 #x",
+            "日本#x",
         ];
         for w in words {
             for v in [
