@@ -210,14 +210,13 @@ pub struct Container<'d, 'a> {
     pub image: Option<&'d Node<'a>>,
 }
 
-impl Container<'_, '_> {
+impl<'d, 'a> Container<'d, 'a> {
     /// The current image as Go would read it: missing or null is "".
-    pub fn image_value(&self, doc: &Document<'_>) -> String {
+    pub fn image_value(&self, doc: &'d Document<'a>) -> &'d str {
         self.image
             .map(|n| doc.resolve(n))
             .and_then(|n| n.as_str())
             .unwrap_or_default()
-            .to_string()
     }
 }
 

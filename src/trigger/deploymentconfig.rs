@@ -156,7 +156,7 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>, include_manual: bool) -
         images
             .get(&(c.list, c.index))
             .map(|(v, _, _)| v.clone())
-            .unwrap_or_else(|| c.image_value(doc))
+            .unwrap_or_else(|| c.image_value(doc).to_string())
     };
     let mut rows = Vec::new();
     for t in &relevant {
@@ -267,14 +267,14 @@ pub fn evaluate(ctx: &Context<'_>, m: &Manifest<'_, '_>, include_manual: bool) -
             continue;
         };
         let old = c.image_value(doc);
-        if &old != value {
+        if old != value {
             fields.push(Field {
                 node: c.image,
                 map: c.node,
                 key: "image",
                 container: c.name.clone(),
                 field: field_path(POD_SPEC, c.list, c.index),
-                old,
+                old: old.to_string(),
                 new: value,
                 trigger: &triggers[*trigger],
                 resolution: resolution.clone(),

@@ -450,7 +450,7 @@ pub fn evaluate_annotation(ctx: &Context<'_>, m: &Manifest<'_, '_>) -> Evaluatio
             if current == a.value {
                 continue;
             }
-            match image_change(ctx, m, info, a, &current) {
+            match image_change(ctx, m, info, a, current) {
                 Ok(c) => changes.push(c),
                 Err(d) => {
                     out.diagnostics.push(d);

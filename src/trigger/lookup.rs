@@ -105,7 +105,7 @@ pub fn evaluate(
             continue;
         }
         let image = c.image_value(doc);
-        let Ok(r) = ImageRef::parse(&image) else {
+        let Ok(r) = ImageRef::parse(image) else {
             continue;
         };
         if !r.id.is_empty() {
@@ -240,7 +240,7 @@ pub fn evaluate(
             namespace_source: m.namespace_source.clone(),
             container: c.name.clone(),
             field: field_path(info.pod_spec, c.list, c.index),
-            old: image.clone(),
+            old: image.to_string(),
             new: value,
             source: ChangeSource {
                 kind: "local-lookup",
