@@ -12,7 +12,10 @@
 //! Each measurement is the median of `--runs` timed runs after one untimed warm-up
 //! (warm page cache). streampin runs as a child process with its output sent to
 //! /dev/null; its peak RSS comes from `wait4`. The floor is a parallel `read` of
-//! every file of the tree, with as many threads as streampin uses.
+//! every file of the tree, with as many threads as streampin uses. Two more
+//! reference lines, in this process, measure what streampin's design cannot do
+//! without: every file read twice and parsed once (a current tree) or twice (a
+//! stale one: the edited text is parsed again to verify it).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -538,6 +541,42 @@ fn plain_read(files: &[PathBuf]) -> u64 {
     total.into_inner() as u64
 }
 
+/// Read every file, in parallel, and hand its text to `work`.
+fn read_and(files: &[PathBuf], work: impl Fn(&str) + Sync) {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads() {
+            s.spawn(|| {
+                let mut text = String::with_capacity(1 << 16);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(p) = files.get(i) else { break };
+                    text.clear();
+                    fs::File::open(p)
+                        .and_then(|mut f| f.read_to_string(&mut text))
+                        .unwrap();
+                    work(&text);
+                }
+            });
+        }
+    });
+}
+
+/// What streampin's design cannot do without, measured in this process with its
+/// own parser: every file read twice (a first pass indexes the snapshots before
+/// anything is evaluated, and the texts are not kept between passes, so memory
+/// does not grow with the tree), and parsed once, or twice when it changes (the
+/// edited text is parsed again to verify it). No evaluation, no output.
+fn design_floor(files: &[PathBuf], parses: usize) {
+    plain_read(files);
+    read_and(files, |text| {
+        for _ in 0..parses {
+            let docs = streampin::manifest::yaml::parse_with_limits(text, Default::default());
+            assert!(docs.is_ok());
+        }
+    });
+}
+
 struct Sample {
     time: Duration,
     rss_kib: u64,
@@ -628,6 +667,23 @@ fn measure(o: &Options, tree: &Tree, scratch: &Path) -> Vec<Row> {
         name: "plain read (floor)",
         sample: median(floor),
     });
+    for (name, parses) in [("2 reads + 1 parse", 1), ("2 reads + 2 parses", 2)] {
+        design_floor(&tree.files, parses);
+        let samples = (0..reps)
+            .map(|_| {
+                let t = Instant::now();
+                design_floor(&tree.files, parses);
+                Sample {
+                    time: t.elapsed(),
+                    rss_kib: 0,
+                }
+            })
+            .collect();
+        rows.push(Row {
+            name,
+            sample: median(samples),
+        });
+    }
 
     let timed = |args: &[&str], dir: &Path, ok: &[i32]| {
         run_child(args, dir, bin, ok);
