@@ -12,6 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// images), which counting answers for less than building the index costs.
 const COUNTED_QUERIES: usize = 8;
 
+/// Larger files build the index at once: counting from the start for each
+/// position would cost more than the index (a snapshot is often a large list
+/// asked about every stream in it).
+const COUNTED_MAX_LEN: usize = 16 * 1024;
+
 /// A file's text and where it came from.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -66,6 +71,7 @@ impl SourceFile {
     /// (not bytes) from the start of the line; a BOM is not counted.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         if self.line_starts.get().is_none()
+            && self.text.len() <= COUNTED_MAX_LEN
             && self.counted.fetch_add(1, Ordering::Relaxed) < COUNTED_QUERIES
         {
             return line_col_counted(&self.text, offset);
