@@ -21,12 +21,17 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
     if b.starts_with(b"\xEF\xBB\xBF") || !printable(b) {
         return None;
     }
+    // The scratch space of the last parse on this thread, empty; `'static`
+    // shortens to `'a`.
+    let (mut entries, mut items) = SCRATCH.take();
+    entries.reserve(64);
+    items.reserve(32);
     let p = Fast {
         src,
         b,
         max_depth,
-        entries: RefCell::new(Vec::with_capacity(64)),
-        items: RefCell::new(Vec::with_capacity(32)),
+        entries: RefCell::new(entries),
+        items: RefCell::new(items),
         // Empty: no `p` lies in 1..=0.
         line: Cell::new((1, 0)),
     };
@@ -61,6 +66,30 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
         next = after;
     }
     Some(docs)
+}
+
+/// Entries and items as `Fast` gathers them, each list empty.
+type Scratch = (Vec<(Node<'static>, Node<'static>)>, Vec<Node<'static>>);
+
+thread_local! {
+    /// `Fast::entries` and `Fast::items` between parses, so that each parse
+    /// does not allocate (and free) them again.
+    static SCRATCH: Cell<Scratch> = const { Cell::new((Vec::new(), Vec::new())) };
+}
+
+/// Scratch space above this many elements is not kept for the next parse.
+const SCRATCH_KEEP: usize = 4096;
+
+/// An emptied `Vec` with the element type's lifetime changed. The element
+/// types have the same layout, so collecting in place keeps the allocation.
+fn emptied<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    if v.capacity() > SCRATCH_KEEP {
+        return Vec::new();
+    }
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 /// Whether every character is one YAML allows in a stream, and no tab or CR
@@ -116,6 +145,12 @@ struct Fast<'a> {
     /// asked for several times in a row (key, value, what follows), so this
     /// saves most searches.
     line: Cell<(usize, usize)>,
+}
+
+impl Drop for Fast<'_> {
+    fn drop(&mut self) {
+        SCRATCH.set((emptied(self.entries.take()), emptied(self.items.take())));
+    }
 }
 
 fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> Node<'a> {
