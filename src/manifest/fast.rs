@@ -168,6 +168,9 @@ fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> No
 impl<'a> Fast<'a> {
     /// The start of the next line (after the newline), or the end of the input.
     fn line_end(&self, p: usize) -> usize {
+        if self.b.get(p) == Some(&b'\n') {
+            return p + 1;
+        }
         let e = self.eol(p);
         if e < self.b.len() { e + 1 } else { e }
     }
@@ -181,6 +184,31 @@ impl<'a> Fast<'a> {
         let end = memchr::memchr(b'\n', &self.b[p..]).map_or(self.b.len(), |i| p + i);
         self.line.set((p, end));
         end
+    }
+
+    /// The first `:`, `#` or newline at or after `p`, or the end of the input.
+    fn special(&self, p: usize) -> usize {
+        const ONES: u64 = u64::from_le_bytes([1; 8]);
+        const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+        // Bytes of `w` equal to `c`: the lowest flagged byte is exact (a false
+        // flag can only follow a true one).
+        let equal = |w: u64, c: u8| {
+            let x = w ^ (ONES * u64::from(c));
+            x.wrapping_sub(ONES) & !x & HIGH
+        };
+        let mut i = p;
+        while let Some(chunk) = self.b.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            let m = equal(w, b':') | equal(w, b'#') | equal(w, b'\n');
+            if m != 0 {
+                return i + (m.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
+        while i < self.b.len() && !matches!(self.b[i], b':' | b'#' | b'\n') {
+            i += 1;
+        }
+        i
     }
 
     fn skip_spaces(&self, mut p: usize) -> usize {
@@ -201,6 +229,9 @@ impl<'a> Fast<'a> {
 
     /// `---` or `...` at a line start, followed by a space, a newline or the end.
     fn marker_at(&self, ls: usize) -> Option<u8> {
+        if !matches!(self.b.get(ls), Some(b'-' | b'.')) {
+            return None;
+        }
         let m = self.b.get(ls..ls + 3)?;
         if (m == b"---" || m == b"...") && matches!(self.b.get(ls + 3), None | Some(b' ' | b'\n')) {
             Some(m[0])
@@ -460,26 +491,26 @@ impl<'a> Fast<'a> {
         let (node, end) = match self.b.get(p)? {
             b'"' | b'\'' => self.inline_scalar(p)?,
             _ => {
-                let eol = self.eol(p);
                 if !self.plain_start(p) {
                     return None;
                 }
                 let mut q = p;
                 loop {
-                    match memchr::memchr2(b':', b'#', &self.b[q..eol]) {
-                        None => return None,
-                        Some(i) => {
-                            q += i;
-                            if self.b[q] == b'#' {
-                                if self.b[q - 1] == b' ' {
-                                    return None;
-                                }
-                            } else if matches!(self.b.get(q + 1), None | Some(b' ' | b'\n')) {
+                    q = self.special(q);
+                    match self.b.get(q) {
+                        None | Some(b'\n') => return None,
+                        Some(b'#') => {
+                            if self.b[q - 1] == b' ' {
+                                return None;
+                            }
+                        }
+                        _ => {
+                            if matches!(self.b.get(q + 1), None | Some(b' ' | b'\n')) {
                                 break;
                             }
-                            q += 1;
                         }
                     }
+                    q += 1;
                 }
                 let mut end = q;
                 while end > p && self.b[end - 1] == b' ' {
@@ -520,14 +551,15 @@ impl<'a> Fast<'a> {
 
     /// A single-line scalar at `p`: the node and the end of its token.
     fn inline_scalar(&self, p: usize) -> Option<(Node<'a>, usize)> {
-        let eol = self.eol(p);
         match self.b[p] {
             b'\'' => {
                 let mut value: Option<String> = None;
                 let mut q = p + 1;
                 loop {
-                    let i = memchr::memchr(b'\'', &self.b[q..eol])?;
-                    let at = q + i;
+                    let at = q + memchr::memchr2(b'\'', b'\n', &self.b[q..])?;
+                    if self.b[at] == b'\n' {
+                        return None;
+                    }
                     if self.b.get(at + 1) == Some(&b'\'') {
                         value
                             .get_or_insert_with(String::new)
@@ -549,8 +581,10 @@ impl<'a> Fast<'a> {
                 let mut value: Option<String> = None;
                 let mut q = p + 1;
                 loop {
-                    let i = memchr::memchr2(b'"', b'\\', &self.b[q..eol])?;
-                    let at = q + i;
+                    let at = q + memchr::memchr3(b'"', b'\\', b'\n', &self.b[q..])?;
+                    if self.b[at] == b'\n' {
+                        return None;
+                    }
                     if self.b[at] == b'"' {
                         let value = match value {
                             Some(mut v) => {
@@ -563,7 +597,7 @@ impl<'a> Fast<'a> {
                     }
                     let v = value.get_or_insert_with(String::new);
                     v.push_str(&self.src[q..at]);
-                    let (c, len) = self.escape(at + 1, eol)?;
+                    let (c, len) = self.escape(at + 1, self.eol(at))?;
                     v.push(c);
                     q = at + 1 + len;
                 }
@@ -574,21 +608,26 @@ impl<'a> Fast<'a> {
                 }
                 let mut q = p;
                 let end = loop {
-                    match memchr::memchr2(b':', b'#', &self.b[q..eol]) {
-                        None => break eol,
-                        Some(i) => {
-                            let at = q + i;
-                            if self.b[at] == b'#' {
-                                if self.b[at - 1] == b' ' {
-                                    break at;
-                                }
-                            } else if matches!(self.b.get(at + 1), None | Some(b' ' | b'\n')) {
+                    q = self.special(q);
+                    match self.b.get(q) {
+                        None | Some(b'\n') => {
+                            // The whole rest of the line: remember where it ends.
+                            self.line.set((p, q));
+                            break q;
+                        }
+                        Some(b'#') => {
+                            if self.b[q - 1] == b' ' {
+                                break q;
+                            }
+                        }
+                        _ => {
+                            if matches!(self.b.get(q + 1), None | Some(b' ' | b'\n')) {
                                 // `a: b: c` is an error; `a: b:` too.
                                 return None;
                             }
-                            q = at + 1;
                         }
                     }
+                    q += 1;
                 };
                 let mut end = end;
                 while end > p && self.b[end - 1] == b' ' {
