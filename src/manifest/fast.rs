@@ -147,9 +147,27 @@ struct Fast<'a> {
     line: Cell<(usize, usize)>,
 }
 
+/// A byte 1 in each lane of a `u64`.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+/// Eight spaces, read as a little-endian `u64`.
+const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+
 impl Drop for Fast<'_> {
     fn drop(&mut self) {
         SCRATCH.set((emptied(self.entries.take()), emptied(self.items.take())));
+    }
+}
+
+/// `v[at..]`, moved into an exactly sized `Vec` (in one copy), and `v`
+/// keeps its allocation.
+fn split_off<T>(v: &mut Vec<T>, at: usize) -> Vec<T> {
+    if at == 0 {
+        // `Vec::split_off(0)` would hand over `v`'s allocation instead.
+        let mut all = Vec::with_capacity(v.len());
+        all.append(v);
+        all
+    } else {
+        v.split_off(at)
     }
 }
 
@@ -188,7 +206,6 @@ impl<'a> Fast<'a> {
 
     /// The first `:`, `#` or newline at or after `p`, or the end of the input.
     fn special(&self, p: usize) -> usize {
-        const ONES: u64 = u64::from_le_bytes([1; 8]);
         const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
         // Bytes of `w` equal to `c`: the lowest flagged byte is exact (a false
         // flag can only follow a true one).
@@ -212,6 +229,22 @@ impl<'a> Fast<'a> {
     }
 
     fn skip_spaces(&self, mut p: usize) -> usize {
+        while self.b.get(p) == Some(&b' ') {
+            p += 1;
+        }
+        p
+    }
+
+    /// `skip_spaces` for a line's indentation, which is often long.
+    fn skip_indentation(&self, mut p: usize) -> usize {
+        // Eight bytes at a time: the first that is not a space.
+        while let Some(chunk) = self.b.get(p..p + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ SPACES;
+            if x != 0 {
+                return p + (x.trailing_zeros() / 8) as usize;
+            }
+            p += 8;
+        }
         while self.b.get(p) == Some(&b' ') {
             p += 1;
         }
@@ -243,7 +276,7 @@ impl<'a> Fast<'a> {
     /// The next line holding a token, from the line starting at `ls`.
     fn next_line(&self, mut ls: usize) -> Option<Line> {
         while ls < self.b.len() {
-            let p = self.skip_spaces(ls);
+            let p = self.skip_indentation(ls);
             match self.b.get(p) {
                 None => break,
                 Some(b'\n') => ls = p + 1,
@@ -336,7 +369,11 @@ impl<'a> Fast<'a> {
                 let entries = &entries[base..];
                 let duplicate = match &mut seen {
                     Some(set) => !set.insert(k.to_string()),
-                    None => entries.iter().any(|(ek, _)| ek.as_str() == Some(k)),
+                    // `ek.as_str() == Some(k)`, with the (rarer) null test last.
+                    None => entries.iter().any(|(ek, _)| {
+                        matches!(&ek.kind, NodeKind::Scalar { value, .. } if **value == *k)
+                            && !ek.is_null()
+                    }),
                 };
                 if duplicate {
                     return None;
@@ -379,7 +416,7 @@ impl<'a> Fast<'a> {
                 }
                 _ => {
                     let end = self.end_of(next);
-                    let entries = self.entries.borrow_mut().drain(base..).collect();
+                    let entries = split_off(&mut self.entries.borrow_mut(), base);
                     let node = Node {
                         span: p..end,
                         anchor: 0,
@@ -452,7 +489,7 @@ impl<'a> Fast<'a> {
                     // first item's first token: on the dash's line, or, for
                     // an item on the next lines, where that line ends.
                     let start = if indentless { first_token } else { first_dash };
-                    let items = self.items.borrow_mut().drain(base..).collect();
+                    let items = split_off(&mut self.items.borrow_mut(), base);
                     let node = Node {
                         span: start..self.end_of(next),
                         anchor: 0,
