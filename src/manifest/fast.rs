@@ -11,7 +11,7 @@
 //! two on every YAML file in the repository and on generated documents.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use super::yaml::{Document, Node, NodeKind, Style};
 
@@ -26,12 +26,12 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
     let (mut entries, mut items) = SCRATCH.take();
     entries.reserve(64);
     items.reserve(32);
-    let p = Fast {
+    let mut p = Fast {
         src,
         b,
         max_depth,
-        entries: RefCell::new(entries),
-        items: RefCell::new(items),
+        entries,
+        items,
         // Empty: no `p` lies in 1..=0.
         line: Cell::new((1, 0)),
     };
@@ -99,12 +99,12 @@ fn printable(b: &[u8]) -> bool {
     let plain = |c: u8| c == b'\n' || (0x20..0x7f).contains(&c);
     let mut i = 0;
     while i < b.len() {
-        // Runs of printable ASCII, 16 bytes at a time (no early exit inside a
+        // Runs of printable ASCII, 64 bytes at a time (no early exit inside a
         // block, so the check compiles to vector instructions).
-        while let Some(block) = b.get(i..i + 16)
+        while let Some(block) = b.get(i..i + 64)
             && block.iter().fold(true, |all, &c| all & plain(c))
         {
-            i += 16;
+            i += 64;
         }
         let Some(&c) = b.get(i) else { break };
         match c {
@@ -137,9 +137,9 @@ struct Fast<'a> {
     /// Entries of the mappings being read, innermost last: each mapping pushes
     /// its entries here and moves them into an exactly sized `Vec` when it ends,
     /// so no collection grows by reallocation.
-    entries: RefCell<Vec<(Node<'a>, Node<'a>)>>,
+    entries: Vec<(Node<'a>, Node<'a>)>,
     /// The same for the items of sequences.
-    items: RefCell<Vec<Node<'a>>>,
+    items: Vec<Node<'a>>,
     /// The last line end found: `(from, end)` with no newline in
     /// `b[from..end]` and `end` at a newline or the end of the input. A line is
     /// asked for several times in a row (key, value, what follows), so this
@@ -154,7 +154,11 @@ const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
 
 impl Drop for Fast<'_> {
     fn drop(&mut self) {
-        SCRATCH.set((emptied(self.entries.take()), emptied(self.items.take())));
+        let (entries, items) = (
+            std::mem::take(&mut self.entries),
+            std::mem::take(&mut self.items),
+        );
+        SCRATCH.set((emptied(entries), emptied(items)));
     }
 }
 
@@ -303,7 +307,7 @@ impl<'a> Fast<'a> {
     /// A block node whose first token is on the line at `ls`, indented `ind`;
     /// `parent` is the indentation of the collection holding it.
     fn block(
-        &self,
+        &mut self,
         ls: usize,
         ind: usize,
         parent: isize,
@@ -342,7 +346,7 @@ impl<'a> Fast<'a> {
     /// A block mapping whose first key is at `p`, indented `ind`.
     /// `first` is the first key, already read by the caller (`key(p)`).
     fn map(
-        &self,
+        &mut self,
         p: usize,
         ind: usize,
         depth: usize,
@@ -353,7 +357,7 @@ impl<'a> Fast<'a> {
         }
         // This mapping's entries are `self.entries[base..]`; an early `None`
         // abandons the whole parse, so what it leaves there does not matter.
-        let base = self.entries.borrow().len();
+        let base = self.entries.len();
         let mut first = Some(first);
         // Keys seen, once the mapping is too large to compare every pair.
         let mut seen: Option<std::collections::HashSet<String>> = None;
@@ -365,8 +369,7 @@ impl<'a> Fast<'a> {
                 None => self.key(at)?,
             };
             if let Some(k) = key.as_str() {
-                let entries = self.entries.borrow();
-                let entries = &entries[base..];
+                let entries = &self.entries[base..];
                 let duplicate = match &mut seen {
                     Some(set) => !set.insert(k.to_string()),
                     // `ek.as_str() == Some(k)`, with the (rarer) null test last.
@@ -406,7 +409,7 @@ impl<'a> Fast<'a> {
             } else {
                 self.value(v, ls, ind as isize)?
             };
-            self.entries.borrow_mut().push((key, value));
+            self.entries.push((key, value));
             match next {
                 Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind == ind => {
                     at = nls + nind;
@@ -416,7 +419,7 @@ impl<'a> Fast<'a> {
                 }
                 _ => {
                     let end = self.end_of(next);
-                    let entries = split_off(&mut self.entries.borrow_mut(), base);
+                    let entries = split_off(&mut self.entries, base);
                     let node = Node {
                         span: p..end,
                         anchor: 0,
@@ -435,7 +438,7 @@ impl<'a> Fast<'a> {
     /// Its span starts at the first `-`, or, for a sequence indented as much as
     /// its key (no block start token), at the first item.
     fn seq(
-        &self,
+        &mut self,
         ls: usize,
         ind: usize,
         depth: usize,
@@ -446,14 +449,14 @@ impl<'a> Fast<'a> {
             return None;
         }
         // This sequence's items are `self.items[base..]` (see `entries`).
-        let base = self.items.borrow().len();
+        let base = self.items.len();
         let mut ls = ls;
         let mut first_token = first_dash;
         loop {
             let dash = ls + ind;
             let v = self.skip_spaces(dash + 1);
             let on_next_lines = self.at_eol(v) || self.at_comment(v, dash + 1);
-            if self.items.borrow().len() == base {
+            if self.items.len() == base {
                 first_token = if on_next_lines { self.eol(v) } else { v };
             }
             let (item, next) = if on_next_lines {
@@ -474,7 +477,7 @@ impl<'a> Fast<'a> {
             } else {
                 self.value(v, ls, ind as isize)?
             };
-            self.items.borrow_mut().push(item);
+            self.items.push(item);
             match next {
                 Line::Content(nls, nind)
                     if self.marker_at(nls).is_none() && nind == ind && self.is_dash(nls + nind) =>
@@ -489,7 +492,7 @@ impl<'a> Fast<'a> {
                     // first item's first token: on the dash's line, or, for
                     // an item on the next lines, where that line ends.
                     let start = if indentless { first_token } else { first_dash };
-                    let items = split_off(&mut self.items.borrow_mut(), base);
+                    let items = split_off(&mut self.items, base);
                     let node = Node {
                         span: start..self.end_of(next),
                         anchor: 0,
@@ -831,11 +834,11 @@ impl<'a> Fast<'a> {
 mod tests {
     use super::printable;
 
-    /// The 16-byte blocks must not hide a character the slow path would refuse,
+    /// The 64-byte blocks must not hide a character the slow path would refuse,
     /// wherever it falls, nor split a multi-byte character.
     #[test]
     fn printable_at_every_position() {
-        for len in 0..40 {
+        for len in (0..40).chain(60..140) {
             for at in 0..len {
                 let mut s = "a".repeat(len);
                 for (bad, ok) in [
