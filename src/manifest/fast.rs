@@ -358,16 +358,12 @@ impl<'a> Fast<'a> {
         // This mapping's entries are `self.entries[base..]`; an early `None`
         // abandons the whole parse, so what it leaves there does not matter.
         let base = self.entries.len();
-        let mut first = Some(first);
         // Keys seen, once the mapping is too large to compare every pair.
         let mut seen: Option<std::collections::HashSet<String>> = None;
         let mut at = p;
+        let (mut key, mut colon) = first;
         loop {
             let ls = at - ind;
-            let (key, colon) = match first.take() {
-                Some(k) => k,
-                None => self.key(at)?,
-            };
             if let Some(k) = key.as_str() {
                 let entries = &self.entries[base..];
                 let duplicate = match &mut seen {
@@ -413,6 +409,7 @@ impl<'a> Fast<'a> {
             match next {
                 Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind == ind => {
                     at = nls + nind;
+                    (key, colon) = self.key(at)?;
                 }
                 Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
                     return None;
