@@ -36,7 +36,7 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
         line: Cell::new((1, 0)),
     };
     let mut docs = Vec::new();
-    let mut next = p.next_line(0)?;
+    let mut next = p.next_line(0);
     while let Line::Content(mut ls, mut ind) = next {
         if p.marker_at(ls) == Some(b'.') {
             return None;
@@ -47,7 +47,7 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
             if !p.at_eol(after) && !p.at_comment(after, ls + 3) {
                 return None;
             }
-            match p.next_line(p.line_end(ls))? {
+            match p.next_line(p.line_end(ls)) {
                 Line::Content(l, i) if p.marker_at(l).is_none() => (ls, ind) = (l, i),
                 // An empty document.
                 _ => return None,
@@ -278,17 +278,17 @@ impl<'a> Fast<'a> {
     }
 
     /// The next line holding a token, from the line starting at `ls`.
-    fn next_line(&self, mut ls: usize) -> Option<Line> {
+    fn next_line(&self, mut ls: usize) -> Line {
         while ls < self.b.len() {
             let p = self.skip_indentation(ls);
             match self.b.get(p) {
                 None => break,
                 Some(b'\n') => ls = p + 1,
                 Some(b'#') => ls = self.line_end(p),
-                Some(_) => return Some(Line::Content(ls, p - ls)),
+                Some(_) => return Line::Content(ls, p - ls),
             }
         }
-        Some(Line::Eof)
+        Line::Eof
     }
 
     /// Where a collection ends: at the next token, or the end of the input.
@@ -323,7 +323,7 @@ impl<'a> Fast<'a> {
         // A scalar on a line of its own.
         let (node, end) = self.inline_scalar(p)?;
         self.after_scalar(end, ls)?;
-        let next = self.next_line(self.line_end(end))?;
+        let next = self.next_line(self.line_end(end));
         self.no_continuation(next, parent)?;
         Some((node, next))
     }
@@ -388,7 +388,7 @@ impl<'a> Fast<'a> {
             }
             let v = self.skip_spaces(colon + 1);
             let (value, next) = if self.at_eol(v) || self.at_comment(v, colon + 1) {
-                match self.next_line(self.line_end(v))? {
+                match self.next_line(self.line_end(v)) {
                     Line::Content(nls, nind)
                         if self.marker_at(nls).is_none()
                             && nind == ind
@@ -457,7 +457,7 @@ impl<'a> Fast<'a> {
                 first_token = if on_next_lines { self.eol(v) } else { v };
             }
             let (item, next) = if on_next_lines {
-                match self.next_line(self.line_end(v))? {
+                match self.next_line(self.line_end(v)) {
                     Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
                         self.block(nls, nind, ind as isize, depth + 1)?
                     }
@@ -508,16 +508,11 @@ impl<'a> Fast<'a> {
             _ => {
                 let (node, end) = self.inline_scalar(v)?;
                 self.after_scalar(end, ls)?;
-                let next = self.next_line(self.line_end(end))?;
-                if node.style() == Some(Style::Plain) {
-                    self.no_continuation(next, parent)?;
-                } else if let Line::Content(nls, nind) = next
-                    && self.marker_at(nls).is_none()
-                    && nind as isize > parent
-                {
-                    // A more-indented line after a quoted value is an error.
-                    return None;
-                }
+                let next = self.next_line(self.line_end(end));
+                // A more-indented line continues a plain value (which the
+                // fast path leaves to the full parser), and is an error after
+                // a quoted one.
+                self.no_continuation(next, parent)?;
                 Some((node, next))
             }
         }
@@ -778,7 +773,7 @@ impl<'a> Fast<'a> {
             ls = self.line_end(p);
             content_end = ls;
         }
-        let next = self.next_line(ls)?;
+        let next = self.next_line(ls);
         if let Line::Content(nls, nind) = next
             && self.marker_at(nls).is_none()
             && nind as isize > parent
