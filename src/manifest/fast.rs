@@ -147,6 +147,9 @@ struct Fast<'a> {
     line: Cell<(usize, usize)>,
 }
 
+/// An implicit key is at most 1024 characters, on one line.
+const MAX_KEY: usize = 1024;
+
 /// A byte 1 in each lane of a `u64`.
 const ONES: u64 = u64::from_le_bytes([1; 8]);
 /// Eight spaces, read as a little-endian `u64`.
@@ -548,14 +551,15 @@ impl<'a> Fast<'a> {
                 while end > p && self.b[end - 1] == b' ' {
                     end -= 1;
                 }
-                (
-                    scalar(Cow::Borrowed(&self.src[p..end]), Style::Plain, p, end),
-                    end,
-                )
+                // The `:` found is the key's: only spaces lie between.
+                if end - p > MAX_KEY {
+                    return None;
+                }
+                let node = scalar(Cow::Borrowed(&self.src[p..end]), Style::Plain, p, end);
+                return Some((node, q));
             }
         };
-        // An implicit key is at most 1024 characters, on one line.
-        if end - p > 1024 {
+        if end - p > MAX_KEY {
             return None;
         }
         let colon = self.skip_spaces(end);
