@@ -11,7 +11,7 @@
 //! two on every YAML file in the repository and on generated documents.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use super::yaml::{Document, Node, NodeKind, Style};
 
@@ -21,17 +21,22 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
     if b.starts_with(b"\xEF\xBB\xBF") || !printable(b) {
         return None;
     }
-    let p = Fast {
+    // The scratch space of the last parse on this thread, empty; `'static`
+    // shortens to `'a`.
+    let (mut entries, mut items) = SCRATCH.take();
+    entries.reserve(64);
+    items.reserve(32);
+    let mut p = Fast {
         src,
         b,
         max_depth,
-        entries: RefCell::new(Vec::with_capacity(64)),
-        items: RefCell::new(Vec::with_capacity(32)),
+        entries,
+        items,
         // Empty: no `p` lies in 1..=0.
         line: Cell::new((1, 0)),
     };
     let mut docs = Vec::new();
-    let mut next = p.next_line(0)?;
+    let mut next = p.next_line(0);
     while let Line::Content(mut ls, mut ind) = next {
         if p.marker_at(ls) == Some(b'.') {
             return None;
@@ -42,7 +47,7 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
             if !p.at_eol(after) && !p.at_comment(after, ls + 3) {
                 return None;
             }
-            match p.next_line(p.line_end(ls))? {
+            match p.next_line(p.line_end(ls)) {
                 Line::Content(l, i) if p.marker_at(l).is_none() => (ls, ind) = (l, i),
                 // An empty document.
                 _ => return None,
@@ -63,6 +68,30 @@ pub fn parse(src: &str, max_documents: usize, max_depth: usize) -> Option<Vec<Do
     Some(docs)
 }
 
+/// Entries and items as `Fast` gathers them, each list empty.
+type Scratch = (Vec<(Node<'static>, Node<'static>)>, Vec<Node<'static>>);
+
+thread_local! {
+    /// `Fast::entries` and `Fast::items` between parses, so that each parse
+    /// does not allocate (and free) them again.
+    static SCRATCH: Cell<Scratch> = const { Cell::new((Vec::new(), Vec::new())) };
+}
+
+/// Scratch space above this many elements is not kept for the next parse.
+const SCRATCH_KEEP: usize = 4096;
+
+/// An emptied `Vec` with the element type's lifetime changed. The element
+/// types have the same layout, so collecting in place keeps the allocation.
+fn emptied<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    if v.capacity() > SCRATCH_KEEP {
+        return Vec::new();
+    }
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
+}
+
 /// Whether every character is one YAML allows in a stream, and no tab or CR
 /// (which the fast path leaves to the full parser): no C0 or C1 control but
 /// the newline and NEL, no DEL, no U+FFFE or U+FFFF.
@@ -70,12 +99,12 @@ fn printable(b: &[u8]) -> bool {
     let plain = |c: u8| c == b'\n' || (0x20..0x7f).contains(&c);
     let mut i = 0;
     while i < b.len() {
-        // Runs of printable ASCII, 16 bytes at a time (no early exit inside a
+        // Runs of printable ASCII, 64 bytes at a time (no early exit inside a
         // block, so the check compiles to vector instructions).
-        while let Some(block) = b.get(i..i + 16)
+        while let Some(block) = b.get(i..i + 64)
             && block.iter().fold(true, |all, &c| all & plain(c))
         {
-            i += 16;
+            i += 64;
         }
         let Some(&c) = b.get(i) else { break };
         match c {
@@ -108,14 +137,45 @@ struct Fast<'a> {
     /// Entries of the mappings being read, innermost last: each mapping pushes
     /// its entries here and moves them into an exactly sized `Vec` when it ends,
     /// so no collection grows by reallocation.
-    entries: RefCell<Vec<(Node<'a>, Node<'a>)>>,
+    entries: Vec<(Node<'a>, Node<'a>)>,
     /// The same for the items of sequences.
-    items: RefCell<Vec<Node<'a>>>,
+    items: Vec<Node<'a>>,
     /// The last line end found: `(from, end)` with no newline in
     /// `b[from..end]` and `end` at a newline or the end of the input. A line is
     /// asked for several times in a row (key, value, what follows), so this
     /// saves most searches.
     line: Cell<(usize, usize)>,
+}
+
+/// An implicit key is at most 1024 characters, on one line.
+const MAX_KEY: usize = 1024;
+
+/// A byte 1 in each lane of a `u64`.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+/// Eight spaces, read as a little-endian `u64`.
+const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+
+impl Drop for Fast<'_> {
+    fn drop(&mut self) {
+        let (entries, items) = (
+            std::mem::take(&mut self.entries),
+            std::mem::take(&mut self.items),
+        );
+        SCRATCH.set((emptied(entries), emptied(items)));
+    }
+}
+
+/// `v[at..]`, moved into an exactly sized `Vec` (in one copy), and `v`
+/// keeps its allocation.
+fn split_off<T>(v: &mut Vec<T>, at: usize) -> Vec<T> {
+    if at == 0 {
+        // `Vec::split_off(0)` would hand over `v`'s allocation instead.
+        let mut all = Vec::with_capacity(v.len());
+        all.append(v);
+        all
+    } else {
+        v.split_off(at)
+    }
 }
 
 fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> Node<'a> {
@@ -133,6 +193,9 @@ fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> No
 impl<'a> Fast<'a> {
     /// The start of the next line (after the newline), or the end of the input.
     fn line_end(&self, p: usize) -> usize {
+        if self.b.get(p) == Some(&b'\n') {
+            return p + 1;
+        }
         let e = self.eol(p);
         if e < self.b.len() { e + 1 } else { e }
     }
@@ -148,7 +211,47 @@ impl<'a> Fast<'a> {
         end
     }
 
+    /// The first `:`, `#` or newline at or after `p`, or the end of the input.
+    fn special(&self, p: usize) -> usize {
+        const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+        // Bytes of `w` equal to `c`: the lowest flagged byte is exact (a false
+        // flag can only follow a true one).
+        let equal = |w: u64, c: u8| {
+            let x = w ^ (ONES * u64::from(c));
+            x.wrapping_sub(ONES) & !x & HIGH
+        };
+        let mut i = p;
+        while let Some(chunk) = self.b.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            let m = equal(w, b':') | equal(w, b'#') | equal(w, b'\n');
+            if m != 0 {
+                return i + (m.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
+        while i < self.b.len() && !matches!(self.b[i], b':' | b'#' | b'\n') {
+            i += 1;
+        }
+        i
+    }
+
     fn skip_spaces(&self, mut p: usize) -> usize {
+        while self.b.get(p) == Some(&b' ') {
+            p += 1;
+        }
+        p
+    }
+
+    /// `skip_spaces` for a line's indentation, which is often long.
+    fn skip_indentation(&self, mut p: usize) -> usize {
+        // Eight bytes at a time: the first that is not a space.
+        while let Some(chunk) = self.b.get(p..p + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ SPACES;
+            if x != 0 {
+                return p + (x.trailing_zeros() / 8) as usize;
+            }
+            p += 8;
+        }
         while self.b.get(p) == Some(&b' ') {
             p += 1;
         }
@@ -166,6 +269,9 @@ impl<'a> Fast<'a> {
 
     /// `---` or `...` at a line start, followed by a space, a newline or the end.
     fn marker_at(&self, ls: usize) -> Option<u8> {
+        if !matches!(self.b.get(ls), Some(b'-' | b'.')) {
+            return None;
+        }
         let m = self.b.get(ls..ls + 3)?;
         if (m == b"---" || m == b"...") && matches!(self.b.get(ls + 3), None | Some(b' ' | b'\n')) {
             Some(m[0])
@@ -175,17 +281,17 @@ impl<'a> Fast<'a> {
     }
 
     /// The next line holding a token, from the line starting at `ls`.
-    fn next_line(&self, mut ls: usize) -> Option<Line> {
+    fn next_line(&self, mut ls: usize) -> Line {
         while ls < self.b.len() {
-            let p = self.skip_spaces(ls);
+            let p = self.skip_indentation(ls);
             match self.b.get(p) {
                 None => break,
                 Some(b'\n') => ls = p + 1,
                 Some(b'#') => ls = self.line_end(p),
-                Some(_) => return Some(Line::Content(ls, p - ls)),
+                Some(_) => return Line::Content(ls, p - ls),
             }
         }
-        Some(Line::Eof)
+        Line::Eof
     }
 
     /// Where a collection ends: at the next token, or the end of the input.
@@ -204,7 +310,7 @@ impl<'a> Fast<'a> {
     /// A block node whose first token is on the line at `ls`, indented `ind`;
     /// `parent` is the indentation of the collection holding it.
     fn block(
-        &self,
+        &mut self,
         ls: usize,
         ind: usize,
         parent: isize,
@@ -220,7 +326,7 @@ impl<'a> Fast<'a> {
         // A scalar on a line of its own.
         let (node, end) = self.inline_scalar(p)?;
         self.after_scalar(end, ls)?;
-        let next = self.next_line(self.line_end(end))?;
+        let next = self.next_line(self.line_end(end));
         self.no_continuation(next, parent)?;
         Some((node, next))
     }
@@ -243,7 +349,7 @@ impl<'a> Fast<'a> {
     /// A block mapping whose first key is at `p`, indented `ind`.
     /// `first` is the first key, already read by the caller (`key(p)`).
     fn map(
-        &self,
+        &mut self,
         p: usize,
         ind: usize,
         depth: usize,
@@ -254,23 +360,22 @@ impl<'a> Fast<'a> {
         }
         // This mapping's entries are `self.entries[base..]`; an early `None`
         // abandons the whole parse, so what it leaves there does not matter.
-        let base = self.entries.borrow().len();
-        let mut first = Some(first);
+        let base = self.entries.len();
         // Keys seen, once the mapping is too large to compare every pair.
         let mut seen: Option<std::collections::HashSet<String>> = None;
         let mut at = p;
+        let (mut key, mut colon) = first;
         loop {
             let ls = at - ind;
-            let (key, colon) = match first.take() {
-                Some(k) => k,
-                None => self.key(at)?,
-            };
             if let Some(k) = key.as_str() {
-                let entries = self.entries.borrow();
-                let entries = &entries[base..];
+                let entries = &self.entries[base..];
                 let duplicate = match &mut seen {
                     Some(set) => !set.insert(k.to_string()),
-                    None => entries.iter().any(|(ek, _)| ek.as_str() == Some(k)),
+                    // `ek.as_str() == Some(k)`, with the (rarer) null test last.
+                    None => entries.iter().any(|(ek, _)| {
+                        matches!(&ek.kind, NodeKind::Scalar { value, .. } if **value == *k)
+                            && !ek.is_null()
+                    }),
                 };
                 if duplicate {
                     return None;
@@ -286,7 +391,7 @@ impl<'a> Fast<'a> {
             }
             let v = self.skip_spaces(colon + 1);
             let (value, next) = if self.at_eol(v) || self.at_comment(v, colon + 1) {
-                match self.next_line(self.line_end(v))? {
+                match self.next_line(self.line_end(v)) {
                     Line::Content(nls, nind)
                         if self.marker_at(nls).is_none()
                             && nind == ind
@@ -303,17 +408,18 @@ impl<'a> Fast<'a> {
             } else {
                 self.value(v, ls, ind as isize)?
             };
-            self.entries.borrow_mut().push((key, value));
+            self.entries.push((key, value));
             match next {
                 Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind == ind => {
                     at = nls + nind;
+                    (key, colon) = self.key(at)?;
                 }
                 Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
                     return None;
                 }
                 _ => {
                     let end = self.end_of(next);
-                    let entries = self.entries.borrow_mut().drain(base..).collect();
+                    let entries = split_off(&mut self.entries, base);
                     let node = Node {
                         span: p..end,
                         anchor: 0,
@@ -332,7 +438,7 @@ impl<'a> Fast<'a> {
     /// Its span starts at the first `-`, or, for a sequence indented as much as
     /// its key (no block start token), at the first item.
     fn seq(
-        &self,
+        &mut self,
         ls: usize,
         ind: usize,
         depth: usize,
@@ -343,18 +449,18 @@ impl<'a> Fast<'a> {
             return None;
         }
         // This sequence's items are `self.items[base..]` (see `entries`).
-        let base = self.items.borrow().len();
+        let base = self.items.len();
         let mut ls = ls;
         let mut first_token = first_dash;
         loop {
             let dash = ls + ind;
             let v = self.skip_spaces(dash + 1);
             let on_next_lines = self.at_eol(v) || self.at_comment(v, dash + 1);
-            if self.items.borrow().len() == base {
+            if self.items.len() == base {
                 first_token = if on_next_lines { self.eol(v) } else { v };
             }
             let (item, next) = if on_next_lines {
-                match self.next_line(self.line_end(v))? {
+                match self.next_line(self.line_end(v)) {
                     Line::Content(nls, nind) if self.marker_at(nls).is_none() && nind > ind => {
                         self.block(nls, nind, ind as isize, depth + 1)?
                     }
@@ -371,7 +477,7 @@ impl<'a> Fast<'a> {
             } else {
                 self.value(v, ls, ind as isize)?
             };
-            self.items.borrow_mut().push(item);
+            self.items.push(item);
             match next {
                 Line::Content(nls, nind)
                     if self.marker_at(nls).is_none() && nind == ind && self.is_dash(nls + nind) =>
@@ -386,7 +492,7 @@ impl<'a> Fast<'a> {
                     // first item's first token: on the dash's line, or, for
                     // an item on the next lines, where that line ends.
                     let start = if indentless { first_token } else { first_dash };
-                    let items = self.items.borrow_mut().drain(base..).collect();
+                    let items = split_off(&mut self.items, base);
                     let node = Node {
                         span: start..self.end_of(next),
                         anchor: 0,
@@ -405,16 +511,11 @@ impl<'a> Fast<'a> {
             _ => {
                 let (node, end) = self.inline_scalar(v)?;
                 self.after_scalar(end, ls)?;
-                let next = self.next_line(self.line_end(end))?;
-                if node.style() == Some(Style::Plain) {
-                    self.no_continuation(next, parent)?;
-                } else if let Line::Content(nls, nind) = next
-                    && self.marker_at(nls).is_none()
-                    && nind as isize > parent
-                {
-                    // A more-indented line after a quoted value is an error.
-                    return None;
-                }
+                let next = self.next_line(self.line_end(end));
+                // A more-indented line continues a plain value (which the
+                // fast path leaves to the full parser), and is an error after
+                // a quoted one.
+                self.no_continuation(next, parent)?;
                 Some((node, next))
             }
         }
@@ -425,39 +526,40 @@ impl<'a> Fast<'a> {
         let (node, end) = match self.b.get(p)? {
             b'"' | b'\'' => self.inline_scalar(p)?,
             _ => {
-                let eol = self.eol(p);
                 if !self.plain_start(p) {
                     return None;
                 }
                 let mut q = p;
                 loop {
-                    match memchr::memchr2(b':', b'#', &self.b[q..eol]) {
-                        None => return None,
-                        Some(i) => {
-                            q += i;
-                            if self.b[q] == b'#' {
-                                if self.b[q - 1] == b' ' {
-                                    return None;
-                                }
-                            } else if matches!(self.b.get(q + 1), None | Some(b' ' | b'\n')) {
+                    q = self.special(q);
+                    match self.b.get(q) {
+                        None | Some(b'\n') => return None,
+                        Some(b'#') => {
+                            if self.b[q - 1] == b' ' {
+                                return None;
+                            }
+                        }
+                        _ => {
+                            if matches!(self.b.get(q + 1), None | Some(b' ' | b'\n')) {
                                 break;
                             }
-                            q += 1;
                         }
                     }
+                    q += 1;
                 }
                 let mut end = q;
                 while end > p && self.b[end - 1] == b' ' {
                     end -= 1;
                 }
-                (
-                    scalar(Cow::Borrowed(&self.src[p..end]), Style::Plain, p, end),
-                    end,
-                )
+                // The `:` found is the key's: only spaces lie between.
+                if end - p > MAX_KEY {
+                    return None;
+                }
+                let node = scalar(Cow::Borrowed(&self.src[p..end]), Style::Plain, p, end);
+                return Some((node, q));
             }
         };
-        // An implicit key is at most 1024 characters, on one line.
-        if end - p > 1024 {
+        if end - p > MAX_KEY {
             return None;
         }
         let colon = self.skip_spaces(end);
@@ -485,14 +587,15 @@ impl<'a> Fast<'a> {
 
     /// A single-line scalar at `p`: the node and the end of its token.
     fn inline_scalar(&self, p: usize) -> Option<(Node<'a>, usize)> {
-        let eol = self.eol(p);
         match self.b[p] {
             b'\'' => {
                 let mut value: Option<String> = None;
                 let mut q = p + 1;
                 loop {
-                    let i = memchr::memchr(b'\'', &self.b[q..eol])?;
-                    let at = q + i;
+                    let at = q + memchr::memchr2(b'\'', b'\n', &self.b[q..])?;
+                    if self.b[at] == b'\n' {
+                        return None;
+                    }
                     if self.b.get(at + 1) == Some(&b'\'') {
                         value
                             .get_or_insert_with(String::new)
@@ -514,8 +617,10 @@ impl<'a> Fast<'a> {
                 let mut value: Option<String> = None;
                 let mut q = p + 1;
                 loop {
-                    let i = memchr::memchr2(b'"', b'\\', &self.b[q..eol])?;
-                    let at = q + i;
+                    let at = q + memchr::memchr3(b'"', b'\\', b'\n', &self.b[q..])?;
+                    if self.b[at] == b'\n' {
+                        return None;
+                    }
                     if self.b[at] == b'"' {
                         let value = match value {
                             Some(mut v) => {
@@ -528,7 +633,7 @@ impl<'a> Fast<'a> {
                     }
                     let v = value.get_or_insert_with(String::new);
                     v.push_str(&self.src[q..at]);
-                    let (c, len) = self.escape(at + 1, eol)?;
+                    let (c, len) = self.escape(at + 1, self.eol(at))?;
                     v.push(c);
                     q = at + 1 + len;
                 }
@@ -539,21 +644,26 @@ impl<'a> Fast<'a> {
                 }
                 let mut q = p;
                 let end = loop {
-                    match memchr::memchr2(b':', b'#', &self.b[q..eol]) {
-                        None => break eol,
-                        Some(i) => {
-                            let at = q + i;
-                            if self.b[at] == b'#' {
-                                if self.b[at - 1] == b' ' {
-                                    break at;
-                                }
-                            } else if matches!(self.b.get(at + 1), None | Some(b' ' | b'\n')) {
+                    q = self.special(q);
+                    match self.b.get(q) {
+                        None | Some(b'\n') => {
+                            // The whole rest of the line: remember where it ends.
+                            self.line.set((p, q));
+                            break q;
+                        }
+                        Some(b'#') => {
+                            if self.b[q - 1] == b' ' {
+                                break q;
+                            }
+                        }
+                        _ => {
+                            if matches!(self.b.get(q + 1), None | Some(b' ' | b'\n')) {
                                 // `a: b: c` is an error; `a: b:` too.
                                 return None;
                             }
-                            q = at + 1;
                         }
                     }
+                    q += 1;
                 };
                 let mut end = end;
                 while end > p && self.b[end - 1] == b' ' {
@@ -667,7 +777,7 @@ impl<'a> Fast<'a> {
             ls = self.line_end(p);
             content_end = ls;
         }
-        let next = self.next_line(ls)?;
+        let next = self.next_line(ls);
         if let Line::Content(nls, nind) = next
             && self.marker_at(nls).is_none()
             && nind as isize > parent
@@ -720,11 +830,11 @@ impl<'a> Fast<'a> {
 mod tests {
     use super::printable;
 
-    /// The 16-byte blocks must not hide a character the slow path would refuse,
+    /// The 64-byte blocks must not hide a character the slow path would refuse,
     /// wherever it falls, nor split a multi-byte character.
     #[test]
     fn printable_at_every_position() {
-        for len in 0..40 {
+        for len in (0..40).chain(60..140) {
             for at in 0..len {
                 let mut s = "a".repeat(len);
                 for (bad, ok) in [
