@@ -518,48 +518,56 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The floor: read every file, in parallel, into a reused buffer.
-fn plain_read(files: &[PathBuf]) -> u64 {
+/// Run `work` on every file, on as many threads as streampin uses; each thread
+/// starts from its own `init()` (a buffer it reuses).
+fn each_file<S>(
+    files: &[PathBuf],
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &Path) + Sync,
+) {
     let next = AtomicUsize::new(0);
-    let total = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..threads() {
             s.spawn(|| {
-                let mut buf = Vec::with_capacity(1 << 16);
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(p) = files.get(i) else { break };
-                    buf.clear();
-                    let n = fs::File::open(p)
-                        .and_then(|mut f| f.read_to_end(&mut buf))
-                        .unwrap();
-                    total.fetch_add(n, Ordering::Relaxed);
+                let mut state = init();
+                while let Some(p) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    work(&mut state, p);
                 }
             });
         }
     });
+}
+
+/// The floor: read every file, in parallel, into a reused buffer.
+fn plain_read(files: &[PathBuf]) -> u64 {
+    let total = AtomicUsize::new(0);
+    each_file(
+        files,
+        || Vec::with_capacity(1 << 16),
+        |buf: &mut Vec<u8>, p| {
+            buf.clear();
+            let n = fs::File::open(p)
+                .and_then(|mut f| f.read_to_end(buf))
+                .unwrap();
+            total.fetch_add(n, Ordering::Relaxed);
+        },
+    );
     total.into_inner() as u64
 }
 
 /// Read every file, in parallel, and hand its text to `work`.
 fn read_and(files: &[PathBuf], work: impl Fn(&str) + Sync) {
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..threads() {
-            s.spawn(|| {
-                let mut text = String::with_capacity(1 << 16);
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(p) = files.get(i) else { break };
-                    text.clear();
-                    fs::File::open(p)
-                        .and_then(|mut f| f.read_to_string(&mut text))
-                        .unwrap();
-                    work(&text);
-                }
-            });
-        }
-    });
+    each_file(
+        files,
+        || String::with_capacity(1 << 16),
+        |text: &mut String, p| {
+            text.clear();
+            fs::File::open(p)
+                .and_then(|mut f| f.read_to_string(text))
+                .unwrap();
+            work(text);
+        },
+    );
 }
 
 /// What streampin's design cannot do without, measured in this process with its
