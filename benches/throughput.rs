@@ -8,9 +8,10 @@
 //! cargo bench --bench throughput -- --dir /var/tmp      # trees on a disk, not tmpfs
 //! ```
 //!
-//! The tree is generated from a fixed seed, so every run measures the same bytes.
-//! Each measurement is the median of `--runs` timed runs after one untimed warm-up
-//! (warm page cache). streampin runs as a child process with its output sent to
+//! The trees are generated from a fixed seed, so every run measures the same
+//! bytes. Every line runs once per round: one untimed round (warm page cache),
+//! then `--runs` timed rounds, each over every tree in turn, so that a machine
+//! that drifts moves every size alike; each figure is the median of its runs. streampin runs as a child process with its output sent to
 //! /dev/null; its peak RSS comes from `wait4`. The floor is a parallel `read` of
 //! every file of the tree, with as many threads as streampin uses. Two more
 //! reference lines, in this process, measure what streampin's design cannot do
@@ -590,6 +591,13 @@ struct Sample {
     rss_kib: u64,
 }
 
+impl Sample {
+    const ZERO: Sample = Sample {
+        time: Duration::ZERO,
+        rss_kib: 0,
+    };
+}
+
 /// Run streampin to completion: wall time and peak RSS. The bench re-runs itself
 /// as a middleman (`--measure`) so that `getrusage(RUSAGE_CHILDREN)` sees exactly
 /// one child: streampin.
@@ -652,84 +660,92 @@ struct Row {
     sample: Sample,
 }
 
-fn measure(o: &Options, tree: &Tree, scratch: &Path) -> Vec<Row> {
+/// One run of every line on one tree (the page cache already warm).
+fn measure_round(o: &Options, tree: &Tree, scratch: &Path) -> Vec<Row> {
     let root = &tree.root;
     let bin = &o.bin;
-    let mut rows = Vec::new();
-    let reps = o.runs.max(1);
-
-    // Floor: warm the cache, then time.
-    plain_read(&tree.files);
-    let floor: Vec<Sample> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            let n = plain_read(&tree.files);
-            assert_eq!(n, tree.bytes);
-            Sample {
-                time: t.elapsed(),
-                rss_kib: 0,
-            }
-        })
-        .collect();
-    rows.push(Row {
+    let in_process = |work: &dyn Fn()| {
+        let t = Instant::now();
+        work();
+        Sample {
+            time: t.elapsed(),
+            rss_kib: 0,
+        }
+    };
+    let mut rows = vec![Row {
         name: "plain read (floor)",
-        sample: median(floor),
-    });
+        sample: in_process(&|| assert_eq!(plain_read(&tree.files), tree.bytes)),
+    }];
     for (name, parses) in [("2 reads + 1 parse", 1), ("2 reads + 2 parses", 2)] {
-        design_floor(&tree.files, parses);
-        let samples = (0..reps)
-            .map(|_| {
-                let t = Instant::now();
-                design_floor(&tree.files, parses);
-                Sample {
-                    time: t.elapsed(),
-                    rss_kib: 0,
-                }
-            })
-            .collect();
         rows.push(Row {
             name,
-            sample: median(samples),
+            sample: in_process(&|| design_floor(&tree.files, parses)),
         });
     }
-
-    let timed = |args: &[&str], dir: &Path, ok: &[i32]| {
-        run_child(args, dir, bin, ok);
-        median((0..reps).map(|_| run_child(args, dir, bin, ok)).collect())
-    };
-    rows.push(Row {
-        name: "check (all stale)",
-        sample: timed(&["check", "."], root, &[1]),
-    });
-    rows.push(Row {
-        name: "diff (all stale)",
-        sample: timed(&["diff", "."], root, &[0]),
-    });
-    rows.push(Row {
-        name: "check --format json",
-        sample: timed(&["check", "--format", "json", "."], root, &[1]),
-    });
-
-    // apply: a fresh stale copy for every run (the copy is not timed).
-    let work = scratch.join("apply");
-    let mut applies = Vec::new();
-    for _ in 0..=reps {
-        copy_tree(root, &work);
-        plain_read(&tree.files);
-        applies.push(run_child(&["apply", "."], &work, bin, &[0]));
+    for (name, args, ok) in [
+        ("check (all stale)", &["check", "."][..], 1),
+        ("diff (all stale)", &["diff", "."][..], 0),
+        (
+            "check --format json",
+            &["check", "--format", "json", "."][..],
+            1,
+        ),
+    ] {
+        rows.push(Row {
+            name,
+            sample: run_child(args, root, bin, &[ok]),
+        });
     }
-    applies.remove(0);
+    // apply on a fresh stale copy (the copy is not timed).
+    let work = scratch.join("apply");
+    copy_tree(root, &work);
+    plain_read(&tree.files);
     rows.push(Row {
         name: "apply (all stale)",
-        sample: median(applies),
+        sample: run_child(&["apply", "."], &work, bin, &[0]),
     });
     // The tree apply left is current: the common CI case.
     rows.push(Row {
         name: "check (all current)",
-        sample: timed(&["check", "."], &work, &[0]),
+        sample: run_child(&["check", "."], &work, bin, &[0]),
     });
     let _ = fs::remove_dir_all(&work);
     rows
+}
+
+/// Every line on every tree: one untimed round to warm up, then `--runs`
+/// rounds, each over every tree in turn, so that a machine that drifts
+/// slower or faster during the run moves every size alike (the growth from
+/// one size to the next compares runs minutes apart otherwise). The median
+/// of each line's runs.
+fn measure(o: &Options, trees: &[Tree], scratch: &Path) -> Vec<Vec<Row>> {
+    for tree in trees {
+        measure_round(o, tree, scratch);
+    }
+    let mut runs: Vec<Vec<Vec<Row>>> = trees.iter().map(|_| Vec::new()).collect();
+    for _ in 0..o.runs.max(1) {
+        for (tree, runs) in trees.iter().zip(&mut runs) {
+            runs.push(measure_round(o, tree, scratch));
+        }
+    }
+    runs.into_iter()
+        .map(|mut rounds| {
+            let names: Vec<&'static str> = rounds[0].iter().map(|r| r.name).collect();
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, &name)| Row {
+                    name,
+                    sample: median(
+                        rounds
+                            .iter_mut()
+                            .map(|round| std::mem::replace(&mut round[i].sample, Sample::ZERO))
+                            .collect(),
+                    ),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn mb(bytes: u64) -> f64 {
@@ -773,16 +789,20 @@ fn main() {
         o.runs,
         base.display()
     );
+    let trees: Vec<Tree> = o
+        .scales
+        .iter()
+        .map(|&scale| generate(&base.join(format!("tree-{scale}x")), o.workloads * scale))
+        .collect();
+    let measured = measure(&o, &trees, &base);
     let mut by_scale: Vec<(usize, Vec<Row>)> = Vec::new();
-    for &scale in &o.scales {
-        let n = o.workloads * scale;
-        let tree = generate(&base.join(format!("tree-{scale}x")), n);
+    for ((&scale, tree), rows) in o.scales.iter().zip(&trees).zip(measured) {
         println!(
-            "\n{scale}x N: {n} workloads, {} files, {:.1} MB",
+            "\n{scale}x N: {} workloads, {} files, {:.1} MB",
+            o.workloads * scale,
             tree.files.len(),
             mb(tree.bytes)
         );
-        let rows = measure(&o, &tree, &base);
         let floor = rows[0].sample.time.as_secs_f64();
         println!(
             "  {:<22} {:>9} {:>9} {:>11} {:>9} {:>10}",
