@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::ExitStatus;
 use crate::author::{Object, Workspace, render, tabwriter};
 use crate::commands::apply::write_file;
+use crate::diag::Severity;
 use crate::discover::ReadLimits;
 use crate::report::{Printer, diff, human};
 
@@ -39,7 +40,7 @@ pub fn print_table(
     let ecolor = p.err.current_choice() != anstream::ColorChoice::Never;
     p.eprint(&human::diagnostics(&ws.diagnostics, ecolor))?;
     p.print(&tabwriter::render(rows))?;
-    end(p, errors)
+    end(p, ws, errors)
 }
 
 /// "`kind.group/name` <what>" for each wanted object that changes.
@@ -106,16 +107,18 @@ pub fn finish(
             p.print(&format!("{m}\n"))?;
         }
     }
-    end(p, &errors)
+    end(p, ws, &errors)
 }
 
-/// Print the per-object errors last; exit 1 when there were any.
-fn end(mut p: Printer, errors: &[String]) -> anyhow::Result<ExitStatus> {
+/// Print the per-object errors last; exit 1 when there were any, or when a
+/// file could not be read or parsed (an error finding, as for `check`).
+fn end(mut p: Printer, ws: &Workspace, errors: &[String]) -> anyhow::Result<ExitStatus> {
     for e in errors {
         p.eprint(&format!("error: {e}\n"))?;
     }
     p.flush()?;
-    Ok(if errors.is_empty() {
+    let error_finding = ws.diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Ok(if errors.is_empty() && !error_finding {
         ExitStatus::Success
     } else {
         ExitStatus::Findings

@@ -472,3 +472,55 @@ fn image_lookup_lists_streams_sorted() {
         "NAME         LOCAL\nfluent-bit   false\nkeycloak     true\noauth-proxy  false\npostgres     false\n"
     );
 }
+
+/// A file the authoring verbs cannot read or parse is an error finding, as for
+/// `check`: it is reported with its code, every other file is still changed,
+/// and the exit status is 1.
+#[test]
+fn an_unreadable_file_is_an_error_finding_for_the_authoring_verbs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    crate::support::copy_tree(&root().join("fixtures/demo"), &dir);
+    std::fs::write(dir.join("apps/broken.yaml"), "kind: [Deployment\n").unwrap();
+    std::fs::write(
+        dir.join("apps/latin1.yaml"),
+        b"kind: Deployment\nname: caf\xe9\n",
+    )
+    .unwrap();
+
+    let snapshot = dir.join("imagestreams/keycloak.yaml");
+    let before = std::fs::read(&snapshot).unwrap();
+    let out = streampin(&dir)
+        .args(["tag", "--alias", "keycloak:20.0.2", "keycloak:20"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("apps/broken.yaml:1:"), "{stderr}");
+    assert!(stderr.contains("yaml-invalid"), "{stderr}");
+    assert!(stderr.contains("apps/latin1.yaml:2:"), "{stderr}");
+    assert!(stderr.contains("file-not-utf8"), "{stderr}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Tag keycloak:20 set up to track keycloak:20.0.2.\n"
+    );
+    assert_ne!(
+        std::fs::read(&snapshot).unwrap(),
+        before,
+        "the snapshot is still written"
+    );
+
+    // A listing, too.
+    let out = streampin(&dir).arg("set-image-lookup").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("keycloak     true")
+    );
+
+    // Without the bad files, the same verbs succeed.
+    std::fs::remove_file(dir.join("apps/broken.yaml")).unwrap();
+    std::fs::remove_file(dir.join("apps/latin1.yaml")).unwrap();
+    streampin(&dir).arg("set-image-lookup").assert().code(0);
+}

@@ -329,6 +329,7 @@ fn depth_limit() {
     let report = check(dir, &["--max-depth", "256"]);
     assert!(diags_of(&report, "deep.yaml").is_empty(), "{report:#}");
     run(dir, &["triggers", "--max-depth", "256", "."], 1);
+    // (1: the files over the limit are error findings, for every command.)
     run(
         dir,
         &[
@@ -339,7 +340,7 @@ fn depth_limit() {
             "256",
             "--dry-run",
         ],
-        0,
+        1,
     );
     run(dir, &["apply", "--max-depth", "256", "."], 1);
     assert_eq!(
@@ -435,7 +436,8 @@ fn billion_laughs() {
         &["set-image-lookup", "deploy/web", "--dry-run"][..],
         &["tag", "app:latest", "app:prod", "--dry-run"][..],
     ] {
-        let out = run(dir, args, 0);
+        // The file over the limit is an error finding: exit 1, as for `diff`.
+        let out = run(dir, args, 1);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("lol.yaml:"), "{args:?}: {stderr}");
         assert!(stderr.contains("limit-aliases"), "{args:?}: {stderr}");
