@@ -178,6 +178,19 @@ fn split_off<T>(v: &mut Vec<T>, at: usize) -> Vec<T> {
     }
 }
 
+/// A quoted scalar's value once its closing quote is at `at`: what the escapes
+/// built so far and the last run `src[q..at]`, or, with no escape met (then `q`
+/// is just after the opening quote), the text between the quotes, borrowed.
+fn quoted_value(src: &str, built: Option<String>, q: usize, at: usize) -> Cow<'_, str> {
+    match built {
+        Some(mut v) => {
+            v.push_str(&src[q..at]);
+            Cow::Owned(v)
+        }
+        None => Cow::Borrowed(&src[q..at]),
+    }
+}
+
 fn scalar<'a>(value: Cow<'a, str>, style: Style, start: usize, end: usize) -> Node<'a> {
     Node {
         span: start..end,
@@ -602,13 +615,7 @@ impl<'a> Fast<'a> {
                             .push_str(&self.src[q..=at]);
                         q = at + 2;
                     } else {
-                        let value = match value {
-                            Some(mut v) => {
-                                v.push_str(&self.src[q..at]);
-                                Cow::Owned(v)
-                            }
-                            None => Cow::Borrowed(&self.src[p + 1..at]),
-                        };
+                        let value = quoted_value(self.src, value, q, at);
                         return Some((scalar(value, Style::SingleQuoted, p, at + 1), at + 1));
                     }
                 }
@@ -622,13 +629,7 @@ impl<'a> Fast<'a> {
                         return None;
                     }
                     if self.b[at] == b'"' {
-                        let value = match value {
-                            Some(mut v) => {
-                                v.push_str(&self.src[q..at]);
-                                Cow::Owned(v)
-                            }
-                            None => Cow::Borrowed(&self.src[p + 1..at]),
-                        };
+                        let value = quoted_value(self.src, value, q, at);
                         return Some((scalar(value, Style::DoubleQuoted, p, at + 1), at + 1));
                     }
                     let v = value.get_or_insert_with(String::new);
